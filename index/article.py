@@ -1,0 +1,61 @@
+"""The unit that flows through the write path: one news article, plus the record of one
+that could not be used."""
+
+import hashlib
+import re
+from dataclasses import dataclass, replace
+
+_URL_SCHEME = re.compile(r"^[a-z]+://", re.I)
+
+
+def normalize_url(url: str) -> str:
+    """Same article, same id: scheme, `www.`, case of the host and a trailing slash are ignored."""
+    url = _URL_SCHEME.sub("", url.strip())
+    host, _, rest = url.partition("/")
+    host = host.lower().removeprefix("www.")
+    return f"{host}/{rest}".rstrip("/")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def article_id(*, explicit: str | None, url: str | None, title: str, text: str) -> str:
+    """A stable id: the feed's own id, else one from the URL, else one from the content."""
+    if explicit:
+        return re.sub(r"[^\w.:-]+", "_", str(explicit).strip())[:128]
+    if url:
+        return "u" + _digest(normalize_url(url))
+    return "c" + _digest(" ".join(f"{title}\n{text}".lower().split()))
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    text: str
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None  # ISO date, YYYY-MM-DD
+    author: str | None = None
+    origin: str = ""  # where it came from: "path" or "path:line"
+
+    @property
+    def content_hash(self) -> str:
+        """Changes whenever anything that ends up in the index changes."""
+        fields = (self.title, self.text, self.source, self.url, self.published, self.author)
+        return hashlib.sha1("\x1f".join(f or "" for f in fields).encode("utf-8")).hexdigest()
+
+    def with_text(self, text: str) -> "Article":
+        return replace(self, text=text)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An input that was not stored, and why (shown to the user, so it says what to do)."""
+
+    origin: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.reason}"

@@ -1,0 +1,124 @@
+"""The write path as one straight line: load → clean → chunk → embed → store.
+
+Re-ingesting is cheap and safe: an article whose content hash is already stored is not
+re-embedded, an edited article replaces all of its old passages, and a bad file or line is
+reported and skipped while everything else is still stored.
+"""
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsqa.index.article import Article, Skipped
+from newsqa.index.chunk import chunk_article
+from newsqa.index.clean import clean_text
+from newsqa.index.embed import Embedder
+from newsqa.index.load import load_paths
+from newsqa.index.store import PassageStore
+from newsqa.settings import Settings
+
+Progress = Callable[[int, int], None]  # (done, total)
+_EMBED_GROUP = 16  # articles embedded together: fewer, fuller model batches
+
+
+@dataclass
+class IngestReport:
+    new: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    passages_written: int = 0
+    passages_total: int = 0
+    seconds: float = 0.0
+
+    @property
+    def stored_anything(self) -> bool:
+        return bool(self.new or self.updated or self.unchanged)
+
+    def summary(self) -> str:
+        return (f"{len(self.new)} new, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+                f"{len(self.skipped)} skipped; {self.passages_written} passages written, "
+                f"{self.passages_total} in the index ({self.seconds:.1f} s)")
+
+
+def open_store(settings: Settings, embedder: Embedder, *, rebuild: bool = False) -> PassageStore:
+    return PassageStore(
+        settings.data_dir, collection=settings.collection, model_name=embedder.name,
+        dimension=embedder.dimension, chroma_host=settings.chroma_host,
+        chroma_port=settings.chroma_port, rebuild=rebuild,
+    )
+
+
+def prepare(paths: Iterable[Path | str]) -> tuple[list[Article], list[Skipped]]:
+    """Load and clean every article; duplicates and articles with no text left are skipped."""
+    articles: dict[str, Article] = {}
+    skipped: list[Skipped] = []
+    for item in load_paths(paths):
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            continue
+        cleaned = clean_text(item.text)
+        if not cleaned:
+            skipped.append(Skipped(item.origin, "no article text left after removing page "
+                                   "furniture (sign-up promos, link lists)"))
+        elif item.id in articles:
+            skipped.append(Skipped(item.origin, f"same article as {articles[item.id].origin} "
+                                   f"(id {item.id}); the first one was kept"))
+        else:
+            articles[item.id] = item.with_text(cleaned)
+    return list(articles.values()), skipped
+
+
+def ingest(paths: Iterable[Path | str], settings: Settings, *, embedder: Embedder | None = None,
+           store: PassageStore | None = None, rebuild: bool = False,
+           progress: Progress | None = None) -> IngestReport:
+    started = time.perf_counter()
+    embedder = embedder or Embedder(settings.embedding_model,
+                                    batch_size=settings.embedding_batch_size,
+                                    threads=settings.threads)
+    store = store or open_store(settings, embedder, rebuild=rebuild)
+    report = IngestReport()
+    articles, report.skipped = prepare(paths)
+    stored = store.article_hashes([a.id for a in articles])
+    batch_ids = {a.id for a in articles}
+
+    todo = []
+    for article in articles:
+        if stored.get(article.id) == article.content_hash:
+            report.unchanged.append(article.id)
+        else:
+            todo.append(article)
+    done = len(articles) - len(todo)
+    if progress:
+        progress(done, len(articles))
+
+    for i in range(0, len(todo), _EMBED_GROUP):
+        group = todo[i:i + _EMBED_GROUP]
+        chunked = [chunk_article(a, max_tokens=min(settings.chunk_tokens, embedder.max_tokens),
+                                 count_tokens=embedder.count_tokens,
+                                 overlap_sentences=settings.chunk_overlap_sentences)
+                   for a in group]
+        vectors = embedder.embed([p.embedding_text for ps in chunked for p in ps])
+        offset = 0
+        for article, passages in zip(group, chunked):
+            article_vectors = vectors[offset:offset + len(passages)]
+            offset += len(passages)
+            store.put_article(article, passages, article_vectors)
+            report.passages_written += len(passages)
+            if article.id in stored:
+                report.updated.append(article.id)
+            else:
+                # An article without URL or id is identified by its content, so an edited
+                # file gets a new id: the previous version from the same file is replaced.
+                replaced = store.articles_from_origin(article.origin) - batch_ids
+                for old_id in replaced:
+                    store.delete_article(old_id)
+                (report.updated if replaced else report.new).append(article.id)
+        done += len(group)
+        if progress:
+            progress(done, len(articles))
+
+    report.passages_total = store.count()
+    report.seconds = time.perf_counter() - started
+    return report

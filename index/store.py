@@ -1,0 +1,164 @@
+"""Passages and their vectors in Chroma, embedded (PersistentClient) or on a server.
+
+Chroma never embeds anything here: the collection has no embedding function and every
+write and query passes vectors made by our own `Embedder`. The collection records which
+model built it, so a different model cannot silently mix incompatible vectors into it.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from newsqa.errors import IndexMismatchError, StoreError
+from newsqa.index.article import Article
+from newsqa.index.chunk import Passage
+
+SCHEMA_VERSION = 1
+_GET_BATCH = 500
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    """A passage as it comes back from the store, with its article's metadata."""
+
+    id: str
+    text: str
+    article_id: str
+    title: str
+    source: str | None
+    url: str | None
+    published: str | None
+    position: int
+    start: int
+    end: int
+    score: float = 0.0  # cosine similarity to the query
+
+
+def _client(data_dir: Path, host: str | None, port: int):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if host:
+            return chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=chroma_settings)
+    except Exception as error:  # chroma raises many kinds; the user needs one message
+        where = f"Chroma server at {host}:{port}" if host else f"index folder {data_dir}"
+        raise StoreError(f"Cannot open the {where}: {error}") from error
+
+
+def _meta(article: Article, passage: Passage) -> dict:
+    meta = {
+        "article_id": article.id,
+        "title": article.title,
+        "position": passage.position,
+        "start": passage.start,
+        "end": passage.end,
+        "content_hash": article.content_hash,
+        "origin": article.origin,
+    }
+    for key in ("source", "url", "published", "author"):
+        value = getattr(article, key)
+        if value:
+            meta[key] = value
+    return meta
+
+
+class PassageStore:
+    def __init__(self, data_dir: Path, *, collection: str, model_name: str, dimension: int,
+                 chroma_host: str | None = None, chroma_port: int = 8000, rebuild: bool = False):
+        """Open (or create) the collection; `rebuild=True` first deletes what it holds."""
+        self.data_dir = Path(data_dir)
+        self.model_name = model_name
+        self.dimension = dimension
+        self._client = _client(self.data_dir, chroma_host, chroma_port)
+        if rebuild and collection in {c.name for c in self._client.list_collections()}:
+            self._client.delete_collection(collection)
+        self._collection = self._client.get_or_create_collection(
+            collection,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": model_name, "embedding_dim": dimension,
+                      "schema": SCHEMA_VERSION},
+            embedding_function=None,
+        )
+        self._check_model(collection)
+
+    def _check_model(self, collection: str) -> None:
+        meta = self._collection.metadata or {}
+        stored = (meta.get("embedding_model"), meta.get("embedding_dim"))
+        if stored != (self.model_name, self.dimension):
+            raise IndexMismatchError(
+                f"The index in {self.data_dir} (collection '{collection}') was built with "
+                f"{stored[0]} ({stored[1]} dimensions), but the configured embedding model is "
+                f"{self.model_name} ({self.dimension} dimensions). Vectors of different models "
+                f"cannot be mixed. Either use the model the index was built with, or re-index: "
+                f"`newsqa ingest PATH... --rebuild --data-dir {self.data_dir}` (or point "
+                f"--data-dir at a new folder)."
+            )
+
+    # --- reading -------------------------------------------------------------------
+    def count(self) -> int:
+        return self._collection.count()
+
+    def article_hashes(self, article_ids: list[str]) -> dict[str, str]:
+        """content_hash of each stored article among `article_ids`."""
+        found: dict[str, str] = {}
+        for i in range(0, len(article_ids), _GET_BATCH):
+            batch = article_ids[i:i + _GET_BATCH]
+            result = self._collection.get(where={"article_id": {"$in": batch}},
+                                           include=["metadatas"])
+            for meta in result["metadatas"]:
+                found[meta["article_id"]] = meta["content_hash"]
+        return found
+
+    def articles_from_origin(self, origin: str) -> set[str]:
+        result = self._collection.get(where={"origin": origin}, include=["metadatas"])
+        return {meta["article_id"] for meta in result["metadatas"]}
+
+    def passage_ids(self, article_id: str) -> list[str]:
+        return self._collection.get(where={"article_id": article_id}, include=[])["ids"]
+
+    def query(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[StoredPassage]:
+        if self.count() == 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=[vector.tolist()], n_results=k, where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            StoredPassage(
+                id=pid, text=doc, article_id=meta["article_id"], title=meta.get("title", ""),
+                source=meta.get("source"), url=meta.get("url"), published=meta.get("published"),
+                position=int(meta.get("position", 0)), start=int(meta.get("start", 0)),
+                end=int(meta.get("end", 0)), score=1.0 - float(dist),
+            )
+            for pid, doc, meta, dist in zip(result["ids"][0], result["documents"][0],
+                                            result["metadatas"][0], result["distances"][0])
+        ]
+
+    # --- writing -------------------------------------------------------------------
+    def put_article(self, article: Article, passages: list[Passage], vectors: np.ndarray) -> None:
+        """Store an article's passages, replacing any it had before.
+
+        New passages are written first and stale ones deleted after, so a failure part-way
+        leaves the article's previous version searchable rather than nothing.
+        """
+        old_ids = set(self.passage_ids(article.id))
+        self._collection.upsert(
+            ids=[p.id for p in passages],
+            embeddings=vectors.tolist(),
+            documents=[p.text for p in passages],
+            metadatas=[_meta(article, p) for p in passages],
+        )
+        stale = sorted(old_ids - {p.id for p in passages})
+        if stale:
+            self._collection.delete(ids=stale)
+
+    def delete_article(self, article_id: str) -> int:
+        ids = self.passage_ids(article_id)
+        if ids:
+            self._collection.delete(ids=ids)
+        return len(ids)

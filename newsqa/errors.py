@@ -1,0 +1,30 @@
+"""The few errors newsqa raises on purpose, each with a message a user can act on.
+
+Like simonw/llm: one small hierarchy, so the CLI and the UI can show `str(error)` and
+exit cleanly instead of printing a traceback.
+"""
+
+
+class NewsqaError(Exception):
+    """Base class: the message says what went wrong and what to do about it."""
+
+
+class InputError(NewsqaError):
+    """An input file or record cannot be used (the message names the file and line)."""
+
+    def __init__(self, origin: str, reason: str):
+        self.origin = origin
+        self.reason = reason
+        super().__init__(f"{origin}: {reason}")
+
+
+class IndexMismatchError(NewsqaError):
+    """The stored index was built with a different embedding model or dimension."""
+
+
+class ModelNotFoundError(NewsqaError):
+    """A model folder is missing or unreadable."""
+
+
+class StoreError(NewsqaError):
+    """The vector store cannot be opened or reached."""

