@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     min_relevance: float = Field(
         0.0, description="Cross-encoder score below which the assistant declines to answer."
     )
+    answer_margin: float = Field(
+        2.5, description="Extra answer sentences must score within this much of the best one."
+    )
 
     host: str = "127.0.0.1"
     port: int = 7860

@@ -1,0 +1,39 @@
+"""What the assistant returns: an answer with numbered citations, or a decline."""
+
+from pydantic import BaseModel, Field
+
+
+class Citation(BaseModel):
+    n: int = Field(description="The number used for the inline marker [n].")
+    title: str
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+    quote: str = Field(description="The exact text of the passage that supports the claim.")
+    article_id: str
+    chunk_id: str
+
+
+class RetrievedPassage(BaseModel):
+    """A passage the retriever returned (kept for evaluation and debugging)."""
+
+    chunk_id: str
+    article_id: str
+    title: str
+    score: float
+    text: str
+
+
+class Answer(BaseModel):
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = []
+    timings_ms: dict[str, float] = {}
+    retrieved: list[RetrievedPassage] = Field(default=[], exclude=True)
+    confidence: float | None = Field(None, description="Relevance score of the best sentence.")
+
+    def public_dict(self) -> dict:
+        """The documented JSON shape of `newsqa ask --json`."""
+        return self.model_dump(include={"question", "answer", "abstained", "citations",
+                                        "timings_ms"})
