@@ -67,7 +67,7 @@ def _list_start(lines: list[str]) -> int | None:
     a tail of short lines only (after the last full paragraph) holding two or more bylines,
     each under a short headline.
     """
-    for i in range(min(3, len(lines)), len(lines)):
+    for i in range(1, len(lines)):
         if _LIST_HEADING.match(lines[i]):
             return i
     last_paragraph = max((i for i, line in enumerate(lines) if _words(line) > _SHORT_WORDS),

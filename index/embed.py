@@ -45,7 +45,10 @@ class Embedder:
         with _LOCK:
             if self.model_path not in _MODELS:
                 import torch
+                import transformers
                 from sentence_transformers import SentenceTransformer
+
+                transformers.utils.logging.disable_progress_bar()
 
                 if self.threads:
                     torch.set_num_threads(self.threads)

@@ -1,2 +1,120 @@
-def main():
-    print("stub")
+"""The `newsqa` command: ingest articles, ask questions, serve the chat UI.
+
+Only wiring lives here: flags become `Settings` overrides, work is done by `index/` and
+`assistant/`, and a `NewsqaError` is shown as one clear line instead of a traceback.
+"""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from newsqa.errors import NewsqaError
+from newsqa.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Ask questions about news articles; every answer cites its passages.")
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Index folder (default ./data, env NEWSQA_DATA_DIR).")]
+
+
+def settings_from(**flags) -> Settings:
+    """Settings from env/.env, with every flag the user actually gave taking precedence."""
+    return Settings(**{key: value for key, value in flags.items() if value is not None})
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt .md .html .jsonl .json).")],
+    data_dir: DataDir = None,
+    rebuild: Annotated[bool, typer.Option(help="Delete the existing index first (e.g. after changing the embedding model).")] = False,
+    chunk_tokens: Annotated[Optional[int], typer.Option(help="Passage size in tokens.")] = None,
+) -> None:
+    """Add articles to the index; unchanged articles are skipped, edited ones replaced."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from newsqa.index.pipeline import ingest as run_ingest
+
+    settings = settings_from(data_dir=data_dir, chunk_tokens=chunk_tokens)
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=False) as bar:
+        task = bar.add_task("Indexing articles", total=None)
+        report = run_ingest(paths, settings, rebuild=rebuild,
+                            progress=lambda done, total: bar.update(task, completed=done, total=total))
+    out.print(f"[bold]Ingest summary[/bold] ({settings.data_dir}): {report.summary()}",
+              highlight=False)
+    for skipped in report.skipped:
+        out.print(f"  [yellow]skipped[/yellow] {skipped.origin}: {skipped.reason}", highlight=False)
+    if not report.stored_anything:
+        err.print("[red]Nothing could be ingested.[/red] Fix the problems listed above and run again.")
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
+    data_dir: DataDir = None,
+    top_k: Annotated[Optional[int], typer.Option(help="Passages to retrieve.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Answer a question from the indexed articles, with cited sources."""
+    from newsqa.assistant.chain import NewsAssistant
+    from newsqa.assistant.chat import citation_line
+
+    assistant = NewsAssistant(settings_from(data_dir=data_dir, top_k=top_k))
+    if assistant.store.count() == 0:
+        raise NewsqaError(f"The index in {assistant.settings.data_dir} is empty. Add articles "
+                          "first: newsqa ingest PATH... --data-dir DIR")
+    answer = assistant.ask(question)
+    if as_json:
+        print(json.dumps(answer.public_dict(), ensure_ascii=False, indent=2))
+        return
+    out.print(answer.answer, highlight=False)
+    if answer.citations:
+        out.print("\n[bold]Sources[/bold]")
+        for citation in answer.citations:
+            out.print(citation_line(citation).replace("**", ""), highlight=False)
+            out.print(f"    “{citation.quote}”", highlight=False, style="dim")
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default 7860).")] = None,
+    data_dir: DataDir = None,
+    samples: Annotated[bool, typer.Option(help="Ingest the bundled sample articles when the index is empty.")] = True,
+) -> None:
+    """Start the chat UI in the browser."""
+    from newsqa.ui import serve as run_server
+
+    settings = settings_from(host=host, port=port, data_dir=data_dir)
+    out.print(f"newsqa chat on http://{settings.host}:{settings.port} (index: {settings.data_dir})")
+    run_server(settings, with_samples=samples)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        status = app(args=argv, prog_name="newsqa", standalone_mode=False)
+        if isinstance(status, int) and status:
+            sys.exit(status)
+    except NewsqaError as error:
+        err.print(f"[red]Error:[/red] {error}", highlight=False)
+        sys.exit(2)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except Exception as error:  # click's usage errors etc.
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

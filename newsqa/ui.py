@@ -1,0 +1,65 @@
+"""The Gradio chat UI: a thin layer over `NewsAssistant`.
+
+Bound to 127.0.0.1 unless told otherwise, analytics and share links off. On first start
+with an empty index it ingests the bundled sample articles so there is something to ask.
+"""
+
+import logging
+
+from newsqa.assistant.chain import NewsAssistant
+from newsqa.assistant.chat import chat_messages
+from newsqa.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = [
+    "What did Putin demand?",
+    "What did Macron advise Putin?",
+    "Did Putin agree to anything?",
+    "What did Biden say about the call?",
+]
+
+
+def build_app(assistant: NewsAssistant):
+    import gradio as gr
+
+    def respond(message: str, history: list) -> list:
+        if not message or not message.strip():
+            return [gr.ChatMessage(role="assistant", content="Please type a question.")]
+        answer = assistant.ask(message)
+        return [gr.ChatMessage(**m) for m in chat_messages(answer)]
+
+    return gr.ChatInterface(
+        respond,
+        title="newsqa",
+        description="Ask about the indexed news articles. Every answer cites the passages it "
+                    "comes from; when the articles do not say, it tells you so.",
+        examples=EXAMPLES,
+        cache_examples=False,
+        api_name="chat",
+        flagging_mode="never",
+        analytics_enabled=False,
+        fill_height=True,
+    )
+
+
+def ensure_sample_articles(assistant: NewsAssistant) -> None:
+    """An empty index gets the bundled sample articles, so a first run can answer."""
+    settings = assistant.settings
+    if assistant.store.count() == 0 and settings.samples_dir.is_dir():
+        from newsqa.index.pipeline import ingest
+
+        report = ingest([settings.samples_dir], settings, embedder=assistant.embedder,
+                        store=assistant.store)
+        log.warning("Index was empty: ingested the sample articles (%s)", report.summary())
+
+
+def serve(settings: Settings, *, with_samples: bool = True, block: bool = True):
+    assistant = NewsAssistant(settings)
+    if with_samples:
+        ensure_sample_articles(assistant)
+    assistant.warm_up()
+    app = build_app(assistant)
+    app.launch(server_name=settings.host, server_port=settings.port, share=False,
+               prevent_thread_lock=not block, quiet=False)
+    return app

@@ -1,0 +1,49 @@
+"""Shared fixtures: real models (loaded once per session) and a fresh Chroma folder per test."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from newsqa.assistant.chain import NewsAssistant
+from newsqa.assistant.rerank import CrossEncoder
+from newsqa.index.embed import Embedder
+from newsqa.settings import REPO_ROOT, Settings
+
+SAMPLES = REPO_ROOT / "samples"
+SHARED_ARTICLES = REPO_ROOT.parent / "shared" / "articles"
+SAMPLE_FILE = SAMPLES / "theweek-macron-putin-call.txt"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    settings = Settings()
+    return Embedder(settings.embedding_model)
+
+
+@pytest.fixture(scope="session")
+def reranker() -> CrossEncoder:
+    return CrossEncoder(Settings().reranker_model)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def sample_assistant(tmp_path_factory, embedder, reranker) -> NewsAssistant:
+    """An assistant over an index of the bundled sample article (built once)."""
+    from newsqa.index.pipeline import ingest
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("sample-index"))
+    ingest([SAMPLES], settings, embedder=embedder)
+    return NewsAssistant(settings, embedder=embedder, reranker=reranker)
+
+
+def chromium_path() -> str | None:
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium") or ""):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None

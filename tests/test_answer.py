@@ -1,0 +1,98 @@
+"""End to end on the sample article: retrieve → answer → cite with the real models."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from newsqa.assistant.answer import question_names
+
+from conftest import SAMPLES
+
+
+def _cited_quotes(answer):
+    return " ".join(c.quote for c in answer.citations)
+
+
+def _check_citations(answer):
+    """Every [n] in the answer has a citation and every citation is used; quotes are exact."""
+    assert answer.citations
+    for citation in answer.citations:
+        assert f"[{citation.n}]" in answer.answer
+        passage = next(p for p in answer.retrieved if p.chunk_id == citation.chunk_id)
+        assert citation.quote in passage.text
+        assert citation.title == "Inside Macron's Friday call with Putin"
+        assert (citation.source, citation.published) == ("The Week", "2022-01-28")
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+
+
+def test_what_did_putin_demand(sample_assistant):
+    answer = sample_assistant.ask("What did Putin demand?")
+    assert not answer.abstained
+    assert "legally binding security guarantees" in answer.answer
+    assert "legally binding security guarantees" in _cited_quotes(answer)
+    _check_citations(answer)
+
+
+def test_what_did_macron_advise(sample_assistant):
+    answer = sample_assistant.ask("What did Macron advise Putin?")
+    assert "respect \"the sovereignty of other countries\"" in answer.answer
+    assert "sovereignty of other countries" in _cited_quotes(answer)
+    _check_citations(answer)
+
+
+def test_did_putin_agree_to_anything(sample_assistant):
+    answer = sample_assistant.ask("Did Putin agree to anything?")
+    assert "stay in contact" in answer.answer or "de-escalation is needed" in answer.answer
+    quotes = _cited_quotes(answer)
+    assert "stay in contact" in quotes or "de-escalation is needed" in quotes
+    _check_citations(answer)
+
+
+@pytest.mark.parametrize("question", [
+    "What did Biden say about the call?",
+    "Who won the World Cup?",
+])
+def test_unanswerable_questions_are_declined_without_citations(sample_assistant, question):
+    answer = sample_assistant.ask(question)
+    assert answer.abstained
+    assert answer.citations == []
+    assert answer.answer.startswith("I could not find this in the indexed articles")
+
+
+def test_relevance_threshold_declines_even_when_names_are_present(sample_assistant):
+    """A question about people in the article, but on a topic it does not cover."""
+    answer = sample_assistant.ask("What did Macron say about French pension reform and the retirement age?")
+    assert answer.abstained and answer.citations == []
+    assert answer.confidence is not None and answer.confidence < sample_assistant.settings.min_relevance
+
+
+def test_question_names():
+    assert question_names("What did Biden say about the call?") == [["Biden"]]
+    assert question_names("Did Emmanuel Macron's call with NATO help?") == [["Emmanuel", "Macron"], ["NATO"]]
+
+
+def test_cli_ask_json(tmp_path):
+    env = {**os.environ, "NEWSQA_DATA_DIR": str(tmp_path / "data")}
+    newsqa = [sys.executable, "-m", "newsqa.cli"]
+    subprocess.run(newsqa + ["ingest", str(SAMPLES)], env=env, check=True, capture_output=True)
+    run = subprocess.run(newsqa + ["ask", "What did Putin demand?", "--json"], env=env,
+                         check=True, capture_output=True, text=True)
+    result = json.loads(run.stdout)
+    assert set(result) == {"question", "answer", "abstained", "citations", "timings_ms"}
+    assert "legally binding" in result["answer"] and not result["abstained"]
+    assert set(result["citations"][0]) == {"n", "title", "source", "url", "published", "quote",
+                                           "article_id", "chunk_id"}
+    assert "legally binding" in result["citations"][0]["quote"]
+    biden = subprocess.run(newsqa + ["ask", "What did Biden say about the call?", "--json"],
+                           env=env, check=True, capture_output=True, text=True)
+    assert json.loads(biden.stdout)["abstained"] is True
+
+
+def test_cli_ask_on_empty_index_says_what_to_do(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "newsqa.cli", "ask", "Anything?",
+                          "--data-dir", str(tmp_path / "none")], capture_output=True, text=True)
+    assert run.returncode == 2
+    assert "is empty" in run.stderr and "newsqa ingest" in run.stderr

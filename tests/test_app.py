@@ -1,0 +1,97 @@
+"""The chat UI, launched for real on a free localhost port: through gradio_client and
+through a real browser (Debian chromium driven by playwright)."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from conftest import chromium_path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = _free_port()
+    data_dir = tmp_path_factory.mktemp("app-data")
+    log = open(data_dir / "server.log", "w+")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsqa.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    started = time.monotonic()
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() - started > 180:
+                    log.seek(0)
+                    pytest.fail(f"app did not start: {log.read()[-3000:]}")
+                time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+
+
+def test_chat_api_answers_with_sources(server):
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    result = client.predict("What did Putin demand?", api_name="/chat")
+    messages = result if isinstance(result, list) else [result]
+    text = " ".join(m["content"] if isinstance(m, dict) else str(m) for m in messages)
+    assert "legally binding security guarantees" in text
+    assert "[1]" in text
+    sources = [m for m in messages if isinstance(m, dict) and (m.get("metadata") or {}).get("title")]
+    assert sources and sources[0]["metadata"]["title"].startswith("Sources")
+    assert "Inside Macron's Friday call with Putin" in sources[0]["content"]
+    assert "The Week" in sources[0]["content"]
+
+
+def test_chat_in_a_real_browser(server):
+    browser_path = chromium_path()
+    if browser_path is None:
+        if os.environ.get("NEWSQA_REQUIRE_BROWSER"):
+            pytest.fail("chromium is required here (NEWSQA_REQUIRE_BROWSER is set) but not installed")
+        pytest.skip("chromium not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=browser_path, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+            "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"])
+        try:
+            page = browser.new_page()
+            page.goto(server, wait_until="load")
+            box = page.get_by_role("textbox").first
+            box.wait_for(timeout=60_000)
+            box.fill("What did Putin demand?")
+            box.press("Enter")
+            page.get_by_text("legally binding security guarantees").first.wait_for(timeout=60_000)
+            page.get_by_text("Sources (1)").first.wait_for(timeout=10_000)
+            # Second turn: the first stays on screen, the decline shows no sources.
+            box.fill("What did Biden say about the call?")
+            box.press("Enter")
+            page.get_by_text("could not find this in the indexed articles").first.wait_for(timeout=60_000)
+            assert page.get_by_text("legally binding security guarantees").first.is_visible()
+        finally:
+            browser.close()

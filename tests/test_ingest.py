@@ -1,0 +1,114 @@
+"""The write path with the real embedding model and a real Chroma folder."""
+
+import json
+
+import pytest
+
+from newsqa.cli import main as cli
+from newsqa.errors import IndexMismatchError
+from newsqa.index.pipeline import ingest, open_store
+from newsqa.index.store import PassageStore
+
+from conftest import SAMPLE_FILE, SAMPLES
+
+
+def _feed(path, text_b="The second story is about a harbor ferry returning in spring."):
+    path.write_text("\n".join(json.dumps(r) for r in [
+        {"title": "Council budget", "text": "The city council approved the budget on Tuesday.",
+         "url": "https://news.example/budget", "source": "Example News", "published": "2024-05-01"},
+        {"title": "Ferry returns", "text": text_b, "url": "https://news.example/ferry",
+         "source": "Example News", "published": "2024-05-02"},
+    ]) + "\n")
+
+
+def test_sample_ingest_then_reingest_writes_nothing(settings, embedder):
+    first = ingest([SAMPLES], settings, embedder=embedder)
+    assert (len(first.new), len(first.updated), len(first.skipped)) == (1, 0, 0)
+    assert first.passages_written == first.passages_total >= 2
+    store = open_store(settings, embedder)
+    hits = store.query(embedder.embed_query("legally binding security guarantees"), 10)
+    assert all(embedder.count_tokens([h.title + "\n" + h.text])[0] <= settings.chunk_tokens for h in hits)
+    # Passages carry offsets into the cleaned text and the article's metadata.
+    assert all(h.source == "The Week" and h.published == "2022-01-28" for h in hits)
+    assert sorted(h.position for h in hits) == list(range(len(hits)))
+
+    again = ingest([SAMPLES], settings, embedder=embedder)
+    assert (len(again.new), len(again.updated), len(again.unchanged)) == (0, 0, 1)
+    assert again.passages_written == 0
+    assert again.passages_total == first.passages_total
+
+
+def test_edited_article_replaces_all_its_old_passages(settings, embedder, tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    _feed(feed, text_b=" ".join(["The old ferry timetable had twelve crossings a day."] * 60))
+    first = ingest([feed], settings, embedder=embedder)
+    assert len(first.new) == 2 and first.passages_total > 2
+
+    _feed(feed, text_b="The ferry now runs every hour from the new dock.")
+    second = ingest([feed], settings, embedder=embedder)
+    assert (len(second.new), len(second.updated), len(second.unchanged)) == (0, 1, 1)
+    store = open_store(settings, embedder)
+    assert store.count() == 2
+    hits = store.query(embedder.embed_query("ferry timetable"), 5)
+    assert not any("twelve crossings" in h.text for h in hits)
+    assert any("every hour" in h.text for h in hits)
+
+
+def test_edited_text_file_without_url_replaces_its_previous_version(settings, embedder, tmp_path):
+    path = tmp_path / "note.txt"
+    path.write_text("Library hours\nThe library now opens at nine on weekdays.\n")
+    ingest([path], settings, embedder=embedder)
+    path.write_text("Library hours\nThe library now opens at eight on weekdays.\n")
+    report = ingest([path], settings, embedder=embedder)
+    assert (len(report.new), len(report.updated)) == (0, 1)
+    store = open_store(settings, embedder)
+    assert [h.text for h in store.query(embedder.embed_query("library opening"), 5)] == [
+        "The library now opens at eight on weekdays."]
+
+
+def test_bad_input_is_skipped_and_nothing_stored_is_lost(settings, embedder, tmp_path):
+    ingest([SAMPLES], settings, embedder=embedder)
+    before = open_store(settings, embedder).count()
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.txt").write_text("")
+    (bad / "binary.txt").write_bytes(b"\x00\xff\x00")
+    (bad / "broken.jsonl").write_text('{"title": "ok", "text": "A fine story about bees."}\n{oops\n')
+    (bad / "furniture.txt").write_text("Promo\nSubscribe to our newsletter\nSign up today\n")
+    report = ingest([bad], settings, embedder=embedder)
+    assert len(report.new) == 1
+    reasons = {s.origin.rsplit("/", 1)[-1]: s.reason for s in report.skipped}
+    assert set(reasons) == {"empty.txt", "binary.txt", "broken.jsonl:2", "furniture.txt"}
+    assert "page furniture" in reasons["furniture.txt"]
+    assert report.passages_total == before + 1
+
+
+def test_cli_exit_status_is_nonzero_only_when_nothing_was_ingested(settings, tmp_path, capsys):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    with pytest.raises(SystemExit) as failed:
+        cli(["ingest", str(empty), "--data-dir", str(settings.data_dir)])
+    assert failed.value.code == 1
+    assert "empty.txt: file is empty" in capsys.readouterr().out
+
+    cli(["ingest", str(empty), str(SAMPLE_FILE), "--data-dir", str(settings.data_dir)])
+    output = capsys.readouterr().out
+    assert "1 new" in output and "1 skipped" in output and "file is empty" in output
+
+
+def test_model_mismatch_stops_with_instructions_and_rebuild_recovers(settings, embedder):
+    ingest([SAMPLES], settings, embedder=embedder)
+    with pytest.raises(IndexMismatchError) as mismatch:
+        PassageStore(settings.data_dir, collection=settings.collection,
+                     model_name="bge-small-en-v1.5", dimension=384)
+    message = str(mismatch.value)
+    assert "all-MiniLM-L6-v2" in message and "bge-small-en-v1.5" in message
+    assert "--rebuild" in message
+    with pytest.raises(IndexMismatchError):
+        PassageStore(settings.data_dir, collection=settings.collection,
+                     model_name="all-MiniLM-L6-v2", dimension=768)
+    # The failed opens changed nothing.
+    assert open_store(settings, embedder).count() > 0
+    rebuilt = PassageStore(settings.data_dir, collection=settings.collection,
+                           model_name="bge-small-en-v1.5", dimension=384, rebuild=True)
+    assert rebuilt.count() == 0
