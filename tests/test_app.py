@@ -3,7 +3,6 @@ through a real browser (Debian chromium driven by playwright)."""
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -11,18 +10,12 @@ import urllib.request
 
 import pytest
 
-from conftest import chromium_path
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from conftest import chromium_path, free_port
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     data_dir = tmp_path_factory.mktemp("app-data")
     log = open(data_dir / "server.log", "w+")
     process = subprocess.Popen(
