@@ -1,11 +1,11 @@
-"""Answer a question from retrieved passages without an LLM, or decline.
+"""Answer a question from reranked evidence without an LLM, or decline.
 
-Every sentence of the retrieved passages is scored against the question by a cross-encoder
-(a relevance model, not keyword overlap), with the article title as context so that "the
-Russian leader" can match a question about Putin. The answer is the best sentence, plus
-close runners-up, each quoted verbatim: an extractive answer cannot say anything the
-articles do not say. It declines when the best score is below `min_relevance`, or when
-the question names someone or something that no retrieved passage mentions.
+The answer is the best-scoring sentence, plus a close runner-up, quoted verbatim: an
+extractive answer cannot say anything the articles do not say. Sentences that hold the kind
+of thing the question asks for (a date for "when", a number for "how many", a name for
+"who"/"where") get a bonus when choosing among them. The assistant declines when the best
+relevance score is below `min_relevance`, or when the question names someone or something
+that no retrieved passage mentions.
 """
 
 import re
@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
-from newsqa.assistant.rerank import CrossEncoder
-from newsqa.index.sentences import split_sentences
+from newsqa.assistant.rerank import Evidence, Reranked
 
 NOT_FOUND = "I could not find this in the indexed articles."
 
@@ -28,7 +27,26 @@ _QUESTION_WORDS = {
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
 }
 _NAME_RUN = re.compile(r"(?:[A-Z][\w'’.-]*[\w.])(?:\s+(?:[A-Z][\w'’.-]*[\w.]))*")
-_MIN_SENTENCE_WORDS = 4
+
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november"
+           "|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec")
+_DATE = re.compile(
+    rf"\b(({_MONTHS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+({_MONTHS})|(19|20)\d\d|monday|tuesday|wednesday"
+    r"|thursday|friday|saturday|sunday|yesterday|today|tomorrow|last (week|month|year)"
+    r"|next (week|month|year)|\d{1,2}/\d{1,2}(/\d{2,4})?)\b", re.I)
+_NUMBER = re.compile(r"(\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+                     r"|dozen|hundred|thousand|million|billion|trillion|half|percent)\b)", re.I)
+
+EXPECTED_TYPES = [  # (question pattern, answer type), first match wins
+    (re.compile(r"^\s*(when\b|(in |on )?what (year|date|day|month|time)\b|how long ago\b)", re.I), "date"),
+    (re.compile(r"\b(how (many|much|old|long|far|tall)|what (percentage|percent|number|amount"
+                r"|share|age|price)|how high)\b", re.I), "number"),
+    (re.compile(r"^\s*(who|whom|whose)\b|\bwhich (person|man|woman|player|actor|actress|singer"
+                r"|official|leader|ceo|president|judge|senator|lawmaker|candidate)\b", re.I), "name"),
+    (re.compile(r"^\s*where\b|\bwhich (country|city|state|nation|town|region|island|continent"
+                r"|company|team|organization|agency|airline|brand)\b|\bwhat (country|city|state"
+                r"|company|team)\b", re.I), "name"),
+]
 
 
 def question_names(question: str) -> list[list[str]]:
@@ -52,15 +70,18 @@ def missing_names(question: str, documents: list[Document]) -> list[str]:
     return missing
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """One sentence chosen for the answer, and the passage it is quoted from."""
+def expected_type(question: str) -> str | None:
+    return next((kind for pattern, kind in EXPECTED_TYPES if pattern.search(question)), None)
 
-    sentence: str
-    start: int  # offsets into the passage text
-    end: int
-    score: float
-    document: Document
+
+def holds_type(sentence: str, kind: str, question: str) -> bool:
+    if kind == "date":
+        return bool(_DATE.search(sentence))
+    if kind == "number":
+        return bool(_NUMBER.search(sentence))
+    asked = {w.lower() for words in question_names(question) for w in words}
+    # a name the question does not already contain (first word of a sentence aside)
+    return any(w.lower() not in asked for words in question_names(sentence[1:]) for w in words)
 
 
 @dataclass(frozen=True)
@@ -75,41 +96,33 @@ class Draft:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, reranker: CrossEncoder, *, min_relevance: float = 0.0,
-                 max_sentences: int = 2, margin: float = 2.5):
-        self.reranker = reranker
+    def __init__(self, *, min_relevance: float = 0.0, max_sentences: int = 2,
+                 margin: float = 2.5, type_bonus: float = 1.0):
         self.min_relevance = min_relevance
         self.max_sentences = max_sentences
         self.margin = margin  # runners-up within this many points of the best are kept
+        self.type_bonus = type_bonus
 
-    def candidates(self, documents: list[Document]) -> list[Evidence]:
-        seen: set[str] = set()
-        out = []
-        for doc in documents:
-            for sentence in split_sentences(doc.page_content):
-                key = " ".join(sentence.text.lower().split())
-                if key in seen or len(sentence.text.split()) < _MIN_SENTENCE_WORDS:
-                    continue
-                seen.add(key)
-                out.append(Evidence(sentence.text, sentence.start, sentence.end, 0.0, doc))
-        return out
-
-    def draft(self, question: str, documents: list[Document]) -> Draft:
-        if not documents:
+    def draft(self, question: str, reranked: Reranked) -> Draft:
+        if not reranked.documents:
             return Draft([], None, "no passages were retrieved")
-        missing = missing_names(question, documents)
+        missing = missing_names(question, reranked.documents)
         if missing:
             return Draft([], None, f"no article found mentions {', '.join(missing)}")
-        candidates = self.candidates(documents)
-        if not candidates:
+        if not reranked.evidence:
             return Draft([], None, "the retrieved passages hold no full sentences")
-        texts = [f"{c.document.metadata.get('title', '')}. {c.sentence}" for c in candidates]
-        scores = self.reranker.score(question, texts)
-        ranked = sorted(zip(scores.tolist(), candidates), key=lambda pair: -pair[0])
-        best = ranked[0][0]
+        best = reranked.evidence[0].score
         if best < self.min_relevance:
             return Draft([], best, "no passage answers the question closely enough")
-        floor = max(self.min_relevance, best - self.margin)
-        chosen = [Evidence(c.sentence, c.start, c.end, score, c.document)
-                  for score, c in ranked[: self.max_sentences] if score >= floor]
+
+        kind = expected_type(question)
+
+        def adjusted(item: Evidence) -> float:
+            bonus = self.type_bonus if kind and holds_type(item.sentence, kind, question) else 0.0
+            return item.score + bonus
+
+        eligible = [e for e in reranked.evidence if e.score >= self.min_relevance]
+        ranked = sorted(eligible, key=lambda e: -adjusted(e))
+        top = adjusted(ranked[0])
+        chosen = [e for e in ranked[: self.max_sentences] if adjusted(e) >= top - self.margin]
         return Draft(chosen, best)

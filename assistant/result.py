@@ -12,6 +12,8 @@ class Citation(BaseModel):
     quote: str = Field(description="The exact text of the passage that supports the claim.")
     article_id: str
     chunk_id: str
+    also_in: list[dict] = Field(
+        default=[], description="Other articles carrying the same passage (syndicated copies).")
 
 
 class RetrievedPassage(BaseModel):

@@ -1,33 +1,75 @@
-"""Find the passages most similar to a question: a LangChain retriever over our store."""
+"""Find the passages that may answer a question: dense + keyword search, fused.
+
+Dense search (Chroma, cosine) understands paraphrase; BM25 (bm25s) catches rare names,
+numbers and exact phrases. Their rankings are merged with reciprocal rank fusion, which
+needs no score calibration between the two. The same `PassageFilter` (as-of date, date
+range, sources) restricts both searches. Recency phrasing ("latest", "this week") adds a
+bonus for recent articles, and near-duplicate passages are collapsed into one.
+"""
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from newsqa.assistant.dedupe import collapse_duplicates
+from newsqa.assistant.recency import asks_for_recent, recency_weight
 from newsqa.index.embed import Embedder
-from newsqa.index.store import PassageStore
+from newsqa.index.filters import PassageFilter, day_number
+from newsqa.index.keyword import KeywordIndex
+from newsqa.index.store import PassageStore, StoredPassage
+
+RRF_K = 60  # the constant from Cormack et al. (2009); flattens the head of each ranking
+
+
+def _document(hit: StoredPassage, **scores) -> Document:
+    return Document(page_content=hit.text, id=hit.id, metadata={
+        "chunk_id": hit.id, "article_id": hit.article_id, "title": hit.title,
+        "source": hit.source, "url": hit.url, "published": hit.published,
+        "position": hit.position, "start": hit.start, "end": hit.end, **scores,
+    })
 
 
 class NewsRetriever(BaseRetriever):
-    """Top-k passages by cosine similarity; each Document's metadata holds the passage's
-    ids, article metadata and `score`."""
+    """Returns up to `k` passages, best first; metadata holds ids, article metadata, `score`
+    (fused), `dense_score`, `keyword_score` and `also_in` (collapsed duplicates)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     store: PassageStore
     embedder: Embedder
+    keyword: KeywordIndex | None = None  # None: dense search only
     k: int = 5
+    depth: int = 30  # how many hits each search contributes before fusion
+    recency_bonus: float = 0.5  # share of the fused score a same-day article can gain
+    dedupe_threshold: float = 0.6
 
-    def _get_relevant_documents(self, query: str, *,
-                                run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        hits = self.store.query(self.embedder.embed_query(query), self.k)
-        return [
-            Document(page_content=hit.text, id=hit.id, metadata={
-                "chunk_id": hit.id, "article_id": hit.article_id, "title": hit.title,
-                "source": hit.source, "url": hit.url, "published": hit.published,
-                "position": hit.position, "start": hit.start, "end": hit.end,
-                "score": hit.score,
-            })
-            for hit in hits
-        ]
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
+                                filters: PassageFilter | None = None) -> list[Document]:
+        dense = self.store.query(self.embedder.embed_query(query), self.depth, filters)
+        keyword = self.keyword.search(query, self.depth, filters) if self.keyword else []
+
+        fused: dict[str, float] = {}
+        for rank, hit in enumerate(dense):
+            fused[hit.id] = fused.get(hit.id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for rank, (pid, _) in enumerate(keyword):
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank + 1)
+
+        hits = {hit.id: hit for hit in dense}
+        missing = [pid for pid, _ in keyword if pid not in hits]
+        hits.update({hit.id: hit for hit in self.store.get(missing)})
+        dense_scores = {hit.id: hit.score for hit in dense}
+        keyword_scores = dict(keyword)
+
+        if asks_for_recent(query) and fused:
+            days = {pid: day_number(hits[pid].published) or 0 for pid in fused if pid in hits}
+            reference = (filters.latest_day if filters and filters.latest_day else None) \
+                or max(days.values(), default=0)
+            top = max(fused.values())
+            for pid, day in days.items():
+                fused[pid] += self.recency_bonus * top * recency_weight(day, reference)
+
+        ranked = sorted((pid for pid in fused if pid in hits), key=lambda pid: -fused[pid])
+        documents = [_document(hits[pid], score=fused[pid], dense_score=dense_scores.get(pid),
+                               keyword_score=keyword_scores.get(pid)) for pid in ranked]
+        return collapse_duplicates(documents, self.dedupe_threshold)[: self.k]

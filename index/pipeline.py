@@ -14,6 +14,7 @@ from newsqa.index.article import Article, Skipped
 from newsqa.index.chunk import chunk_article
 from newsqa.index.clean import clean_text
 from newsqa.index.embed import Embedder
+from newsqa.index.keyword import KeywordIndex
 from newsqa.index.load import load_paths
 from newsqa.index.store import PassageStore
 from newsqa.settings import Settings
@@ -50,6 +51,10 @@ def open_store(settings: Settings, embedder: Embedder, *, rebuild: bool = False)
     )
 
 
+def open_keyword_index(settings: Settings) -> KeywordIndex:
+    return KeywordIndex(settings.data_dir / "keyword")
+
+
 def prepare(paths: Iterable[Path | str]) -> tuple[list[Article], list[Skipped]]:
     """Load and clean every article; duplicates and articles with no text left are skipped."""
     articles: dict[str, Article] = {}
@@ -78,6 +83,7 @@ def ingest(paths: Iterable[Path | str], settings: Settings, *, embedder: Embedde
                                     batch_size=settings.embedding_batch_size,
                                     threads=settings.threads)
     store = store or open_store(settings, embedder, rebuild=rebuild)
+    keyword = open_keyword_index(settings)
     report = IngestReport()
     articles, report.skipped = prepare(paths)
     stored = store.article_hashes([a.id for a in articles])
@@ -92,6 +98,8 @@ def ingest(paths: Iterable[Path | str], settings: Settings, *, embedder: Embedde
     done = len(articles) - len(todo)
     if progress:
         progress(done, len(articles))
+    if todo:
+        keyword.mark_dirty()  # cleared by the rebuild below, even if this run dies part-way
 
     for i in range(0, len(todo), _EMBED_GROUP):
         group = todo[i:i + _EMBED_GROUP]
@@ -119,6 +127,7 @@ def ingest(paths: Iterable[Path | str], settings: Settings, *, embedder: Embedde
         if progress:
             progress(done, len(articles))
 
+    keyword.ensure_current(store)
     report.passages_total = store.count()
     report.seconds = time.perf_counter() - started
     return report

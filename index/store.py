@@ -13,8 +13,9 @@ import numpy as np
 from newsqa.errors import IndexMismatchError, StoreError
 from newsqa.index.article import Article
 from newsqa.index.chunk import Passage
+from newsqa.index.filters import PassageFilter, day_number, source_key
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: published_day and source_key for filters
 _GET_BATCH = 500
 
 
@@ -64,7 +65,18 @@ def _meta(article: Article, passage: Passage) -> dict:
         value = getattr(article, key)
         if value:
             meta[key] = value
+    meta["published_day"] = day_number(article.published) or 0
+    meta["source_key"] = source_key(article.source)
     return meta
+
+
+def _stored(pid: str, text: str, meta: dict, score: float = 0.0) -> "StoredPassage":
+    return StoredPassage(
+        id=pid, text=text, article_id=meta["article_id"], title=meta.get("title", ""),
+        source=meta.get("source"), url=meta.get("url"), published=meta.get("published"),
+        position=int(meta.get("position", 0)), start=int(meta.get("start", 0)),
+        end=int(meta.get("end", 0)), score=score,
+    )
 
 
 class PassageStore:
@@ -88,6 +100,12 @@ class PassageStore:
 
     def _check_model(self, collection: str) -> None:
         meta = self._collection.metadata or {}
+        if meta.get("schema", 1) != SCHEMA_VERSION:
+            raise IndexMismatchError(
+                f"The index in {self.data_dir} was written by another version of newsqa "
+                f"(schema {meta.get('schema', 1)}, this version reads {SCHEMA_VERSION}). Re-index: "
+                f"`newsqa ingest PATH... --rebuild --data-dir {self.data_dir}`."
+            )
         stored = (meta.get("embedding_model"), meta.get("embedding_dim"))
         if stored != (self.model_name, self.dimension):
             raise IndexMismatchError(
@@ -121,23 +139,35 @@ class PassageStore:
     def passage_ids(self, article_id: str) -> list[str]:
         return self._collection.get(where={"article_id": article_id}, include=[])["ids"]
 
-    def query(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[StoredPassage]:
+    def query(self, vector: np.ndarray, k: int,
+              where: PassageFilter | None = None) -> list[StoredPassage]:
         if self.count() == 0:
             return []
         result = self._collection.query(
-            query_embeddings=[vector.tolist()], n_results=k, where=where,
+            query_embeddings=[vector.tolist()], n_results=k,
+            where=where.chroma_where() if where else None,
             include=["documents", "metadatas", "distances"],
         )
-        return [
-            StoredPassage(
-                id=pid, text=doc, article_id=meta["article_id"], title=meta.get("title", ""),
-                source=meta.get("source"), url=meta.get("url"), published=meta.get("published"),
-                position=int(meta.get("position", 0)), start=int(meta.get("start", 0)),
-                end=int(meta.get("end", 0)), score=1.0 - float(dist),
-            )
-            for pid, doc, meta, dist in zip(result["ids"][0], result["documents"][0],
-                                            result["metadatas"][0], result["distances"][0])
-        ]
+        return [_stored(pid, doc, meta, 1.0 - float(dist))
+                for pid, doc, meta, dist in zip(result["ids"][0], result["documents"][0],
+                                                result["metadatas"][0], result["distances"][0])]
+
+    def get(self, ids: list[str]) -> list[StoredPassage]:
+        """Passages by id, in the order asked (ids not found are left out)."""
+        if not ids:
+            return []
+        result = self._collection.get(ids=ids, include=["documents", "metadatas"])
+        found = {pid: _stored(pid, doc, meta) for pid, doc, meta in
+                 zip(result["ids"], result["documents"], result["metadatas"])}
+        return [found[i] for i in ids if i in found]
+
+    def scan(self, batch: int = 2000):
+        """Every passage as (id, text, metadata), in batches: for rebuilding side indexes."""
+        total = self.count()
+        for offset in range(0, total, batch):
+            result = self._collection.get(limit=batch, offset=offset,
+                                          include=["documents", "metadatas"])
+            yield from zip(result["ids"], result["documents"], result["metadatas"])
 
     # --- writing -------------------------------------------------------------------
     def put_article(self, article: Article, passages: list[Passage], vectors: np.ndarray) -> None:

@@ -50,7 +50,16 @@ class Settings(BaseSettings):
         default_factory=default_reranker_model,
         description="Folder with a cross-encoder `model.onnx` and `tokenizer.json`.",
     )
-    top_k: int = Field(5, ge=1, le=50, description="Passages retrieved per question.")
+    top_k: int = Field(5, ge=1, le=50, description="Passages the answer is chosen from.")
+    hybrid: bool = Field(True, description="Fuse BM25 keyword search with dense search.")
+    rerank: bool = Field(True, description="Rerank candidates with the cross-encoder.")
+    candidates: int = Field(
+        12, ge=1, le=100, description="Fused candidates the cross-encoder reranks down to top_k."
+    )
+    search_depth: int = Field(30, ge=1, le=200, description="Hits each search contributes to fusion.")
+    recency_bonus: float = Field(0.5, ge=0, description="Boost for recent articles on 'latest'-type questions.")
+    dedupe_threshold: float = Field(0.6, gt=0, le=1, description="Shingle overlap that makes two passages duplicates.")
+    type_bonus: float = Field(1.0, ge=0, description="Bonus for sentences holding the asked-for kind of answer.")
     max_answer_sentences: int = Field(2, ge=1, le=3)
     min_relevance: float = Field(
         0.0, description="Cross-encoder score below which the assistant declines to answer."

@@ -40,7 +40,7 @@ def sample_assistant(tmp_path_factory, embedder, reranker) -> NewsAssistant:
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("sample-index"))
     ingest([SAMPLES], settings, embedder=embedder)
-    return NewsAssistant(settings, embedder=embedder, reranker=reranker)
+    return NewsAssistant(settings, embedder=embedder, cross_encoder=reranker)
 
 
 def chromium_path() -> str | None:

@@ -57,5 +57,5 @@ def test_ingest_and_ask_through_a_chroma_server(chroma_server, tmp_path, embedde
     assert not (tmp_path / "unused" / "chroma").exists()
     again = ingest([SAMPLES], settings, embedder=embedder)
     assert len(again.unchanged) == 1 and again.passages_written == 0
-    answer = NewsAssistant(settings, embedder=embedder, reranker=reranker).ask("What did Putin demand?")
+    answer = NewsAssistant(settings, embedder=embedder, cross_encoder=reranker).ask("What did Putin demand?")
     assert "legally binding" in answer.answer and answer.citations

@@ -1,0 +1,40 @@
+"""Collapse near-duplicate passages: the same story syndicated by several outlets, or the
+same passage indexed twice, is shown once, with the other sources listed under it.
+
+Two passages are near-duplicates when their word 5-gram shingles overlap by at least
+`threshold` (Jaccard); the higher-ranked one is kept.
+"""
+
+import re
+
+from langchain_core.documents import Document
+
+_WORD = re.compile(r"\w+")
+
+
+def shingles(text: str, size: int = 5) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    if len(words) < size:
+        return {tuple(words)} if words else set()
+    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
+
+
+def jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def collapse_duplicates(documents: list[Document], threshold: float = 0.6) -> list[Document]:
+    kept: list[tuple[Document, set]] = []
+    for doc in documents:
+        signature = shingles(doc.page_content)
+        twin = next((k for k, sig in kept if jaccard(signature, sig) >= threshold), None)
+        if twin is None:
+            doc.metadata.setdefault("also_in", [])
+            kept.append((doc, signature))
+            continue
+        meta = doc.metadata
+        if meta["article_id"] != twin.metadata["article_id"] and all(
+                other["article_id"] != meta["article_id"] for other in twin.metadata["also_in"]):
+            twin.metadata["also_in"].append({key: meta.get(key) for key in
+                                             ("article_id", "title", "source", "url", "published")})
+    return [doc for doc, _ in kept]
