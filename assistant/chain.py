@@ -16,7 +16,7 @@ from newsqa.assistant.cite import compose
 from newsqa.assistant.rerank import CrossEncoder, SentenceReranker
 from newsqa.assistant.result import Answer, RetrievedPassage
 from newsqa.assistant.retrieve import NewsRetriever
-from newsqa.index.embed import Embedder
+from newsqa.index.embed import TextEmbedder, load_embedder
 from newsqa.index.filters import PassageFilter
 from newsqa.index.pipeline import open_keyword_index, open_store
 from newsqa.index.store import PassageStore
@@ -68,12 +68,12 @@ def build_chain(retriever: NewsRetriever, reranker: SentenceReranker,
 
 
 class NewsAssistant:
-    def __init__(self, settings: Settings, *, embedder: Embedder | None = None,
+    def __init__(self, settings: Settings, *, embedder: TextEmbedder | None = None,
                  store: PassageStore | None = None, cross_encoder: CrossEncoder | None = None):
         self.settings = settings
-        self.embedder = embedder or Embedder(settings.embedding_model,
-                                             batch_size=settings.embedding_batch_size,
-                                             threads=settings.threads)
+        self.embedder = embedder or load_embedder(
+            settings.embedding_model, batch_size=settings.embedding_batch_size,
+            threads=settings.threads)
         self.store = store or open_store(settings, self.embedder)
         self.keyword = None
         if settings.hybrid:

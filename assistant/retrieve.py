@@ -14,7 +14,7 @@ from pydantic import ConfigDict
 
 from newsqa.assistant.dedupe import collapse_duplicates
 from newsqa.assistant.recency import asks_for_recent, recency_weight
-from newsqa.index.embed import Embedder
+from newsqa.index.embed import TextEmbedder
 from newsqa.index.filters import PassageFilter, day_number
 from newsqa.index.keyword import KeywordIndex
 from newsqa.index.store import PassageStore, StoredPassage
@@ -37,7 +37,7 @@ class NewsRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     store: PassageStore
-    embedder: Embedder
+    embedder: TextEmbedder
     keyword: KeywordIndex | None = None  # None: dense search only
     k: int = 5
     depth: int = 30  # how many hits each search contributes before fusion

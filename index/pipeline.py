@@ -13,7 +13,7 @@ from pathlib import Path
 from newsqa.index.article import Article, Skipped
 from newsqa.index.chunk import chunk_article
 from newsqa.index.clean import clean_text
-from newsqa.index.embed import Embedder
+from newsqa.index.embed import TextEmbedder, load_embedder
 from newsqa.index.keyword import KeywordIndex
 from newsqa.index.load import load_paths
 from newsqa.index.store import PassageStore
@@ -43,7 +43,7 @@ class IngestReport:
                 f"{self.passages_total} in the index ({self.seconds:.1f} s)")
 
 
-def open_store(settings: Settings, embedder: Embedder, *, rebuild: bool = False) -> PassageStore:
+def open_store(settings: Settings, embedder: TextEmbedder, *, rebuild: bool = False) -> PassageStore:
     return PassageStore(
         settings.data_dir, collection=settings.collection, model_name=embedder.name,
         dimension=embedder.dimension, chroma_host=settings.chroma_host,
@@ -75,13 +75,13 @@ def prepare(paths: Iterable[Path | str]) -> tuple[list[Article], list[Skipped]]:
     return list(articles.values()), skipped
 
 
-def ingest(paths: Iterable[Path | str], settings: Settings, *, embedder: Embedder | None = None,
+def ingest(paths: Iterable[Path | str], settings: Settings, *, embedder: TextEmbedder | None = None,
            store: PassageStore | None = None, rebuild: bool = False,
            progress: Progress | None = None) -> IngestReport:
     started = time.perf_counter()
-    embedder = embedder or Embedder(settings.embedding_model,
-                                    batch_size=settings.embedding_batch_size,
-                                    threads=settings.threads)
+    embedder = embedder or load_embedder(
+        settings.embedding_model, batch_size=settings.embedding_batch_size,
+        threads=settings.threads)
     store = store or open_store(settings, embedder, rebuild=rebuild)
     keyword = open_keyword_index(settings)
     report = IngestReport()

