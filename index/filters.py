@@ -12,6 +12,7 @@ from datetime import date
 
 import numpy as np
 
+from newsqa.errors import FilterError
 from newsqa.index.dates import to_iso_date
 
 
@@ -40,7 +41,7 @@ class PassageFilter:
                 return value.isoformat()
             parsed = to_iso_date(value)
             if parsed is None:
-                raise ValueError(f"{name}: cannot read '{value}' as a date; use YYYY-MM-DD")
+                raise FilterError(f"{name}: cannot read '{value}' as a date; use YYYY-MM-DD")
             return parsed
 
         return cls(as_of=iso(as_of, "as-of"), since=iso(since, "since"), until=iso(until, "until"),

@@ -161,6 +161,11 @@ class PassageStore:
                  zip(result["ids"], result["documents"], result["metadatas"])}
         return [found[i] for i in ids if i in found]
 
+    def sources(self) -> list[str]:
+        """Distinct publishers in the index, for filter menus."""
+        found = {meta.get("source") for _, _, meta in self.scan() if meta.get("source")}
+        return sorted(found, key=str.lower)
+
     def scan(self, batch: int = 2000):
         """Every passage as (id, text, metadata), in batches: for rebuilding side indexes."""
         total = self.count()

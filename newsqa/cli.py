@@ -34,13 +34,15 @@ def ingest(
     data_dir: DataDir = None,
     rebuild: Annotated[bool, typer.Option(help="Delete the existing index first (e.g. after changing the embedding model).")] = False,
     chunk_tokens: Annotated[Optional[int], typer.Option(help="Passage size in tokens.")] = None,
+    embedding_model: Annotated[Optional[str], typer.Option(help="Model folder or alias (minilm, bge-small).")] = None,
 ) -> None:
     """Add articles to the index; unchanged articles are skipped, edited ones replaced."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from newsqa.index.pipeline import ingest as run_ingest
 
-    settings = settings_from(data_dir=data_dir, chunk_tokens=chunk_tokens)
+    settings = settings_from(data_dir=data_dir, chunk_tokens=chunk_tokens,
+                             embedding_model=embedding_model)
     with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err, transient=False) as bar:
         task = bar.add_task("Indexing articles", total=None)
@@ -59,18 +61,24 @@ def ingest(
 def ask(
     question: Annotated[str, typer.Argument(help="Your question, in quotes.")],
     data_dir: DataDir = None,
-    top_k: Annotated[Optional[int], typer.Option(help="Passages to retrieve.")] = None,
+    top_k: Annotated[Optional[int], typer.Option(help="Passages the answer is chosen from.")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="Use nothing published after this date (YYYY-MM-DD).")] = None,
+    since: Annotated[Optional[str], typer.Option(help="Only articles published on or after this date.")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Only articles published on or before this date.")] = None,
+    source: Annotated[Optional[list[str]], typer.Option(help="Only this publisher (repeatable).")] = None,
+    embedding_model: Annotated[Optional[str], typer.Option(help="Model folder or alias (minilm, bge-small).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Answer a question from the indexed articles, with cited sources."""
     from newsqa.assistant.chain import NewsAssistant
     from newsqa.assistant.chat import citation_line
 
-    assistant = NewsAssistant(settings_from(data_dir=data_dir, top_k=top_k))
+    assistant = NewsAssistant(settings_from(data_dir=data_dir, top_k=top_k,
+                                            embedding_model=embedding_model))
     if assistant.store.count() == 0:
         raise NewsqaError(f"The index in {assistant.settings.data_dir} is empty. Add articles "
                           "first: newsqa ingest PATH... --data-dir DIR")
-    answer = assistant.ask(question)
+    answer = assistant.ask(question, as_of=as_of, since=since, until=until, sources=source or ())
     if as_json:
         print(json.dumps(answer.public_dict(), ensure_ascii=False, indent=2))
         return

@@ -28,3 +28,7 @@ class ModelNotFoundError(NewsqaError):
 
 class StoreError(NewsqaError):
     """The vector store cannot be opened or reached."""
+
+
+class FilterError(NewsqaError):
+    """A date or source filter cannot be understood."""

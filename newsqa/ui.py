@@ -23,18 +23,33 @@ EXAMPLES = [
 def build_app(assistant: NewsAssistant):
     import gradio as gr
 
-    def respond(message: str, history: list) -> list:
+    from newsqa.errors import NewsqaError
+
+    def respond(message: str, history: list, as_of: str, since: str, sources: list[str]) -> list:
         if not message or not message.strip():
             return [gr.ChatMessage(role="assistant", content="Please type a question.")]
-        answer = assistant.ask(message)
+        try:
+            answer = assistant.ask(message, as_of=as_of or None, since=since or None,
+                                   sources=sources or ())
+        except NewsqaError as error:
+            return [gr.ChatMessage(role="assistant", content=f"⚠️ {error}")]
         return [gr.ChatMessage(**m) for m in chat_messages(answer)]
+
+    filters = [
+        gr.Textbox("", label="As of (YYYY-MM-DD): use nothing published later", placeholder="any date"),
+        gr.Textbox("", label="Published since (YYYY-MM-DD)", placeholder="any date"),
+        gr.Dropdown(choices=assistant.store.sources(), value=[], multiselect=True, label="Sources",
+                    info="Leave empty for all sources"),
+    ]
 
     return gr.ChatInterface(
         respond,
         title="newsqa",
         description="Ask about the indexed news articles. Every answer cites the passages it "
                     "comes from; when the articles do not say, it tells you so.",
-        examples=EXAMPLES,
+        examples=[[q, "", "", []] for q in EXAMPLES],
+        additional_inputs=filters,
+        additional_inputs_accordion=gr.Accordion("Filters: dates and sources", open=False),
         cache_examples=False,
         api_name="chat",
         flagging_mode="never",

@@ -59,6 +59,18 @@ def test_chat_api_answers_with_sources(server):
     assert "The Week" in sources[0]["content"]
 
 
+def test_chat_api_date_and_source_filters(server):
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    before = client.predict("What did Putin demand?", "2022-01-27", "", [], api_name="/chat")
+    assert "could not find this" in str(before) and "legally binding" not in str(before)
+    same_day = client.predict("What did Putin demand?", "2022-01-28", "", ["The Week"], api_name="/chat")
+    assert "legally binding" in str(same_day)
+    bad = client.predict("What did Putin demand?", "last Tuesday-ish", "", [], api_name="/chat")
+    assert "YYYY-MM-DD" in str(bad)
+
+
 def test_chat_in_a_real_browser(server):
     browser_path = chromium_path()
     if browser_path is None:
