@@ -61,8 +61,9 @@ def question_names(question: str) -> list[list[str]]:
 
 
 def missing_names(question: str, documents: list[Document]) -> list[str]:
-    """Names in the question that no retrieved passage (or its title) mentions at all."""
-    haystack = " ".join(f"{d.metadata.get('title', '')} {d.page_content}" for d in documents).lower()
+    """Names in the question that no retrieved passage (nor its title or source) mentions."""
+    haystack = " ".join(f"{d.metadata.get('title', '')} {d.metadata.get('source') or ''} "
+                        f"{d.page_content}" for d in documents).lower()
     missing = []
     for words in question_names(question):
         if not any(re.search(rf"\b{re.escape(w.lower())}", haystack) for w in words):

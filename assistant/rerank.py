@@ -25,7 +25,7 @@ _LOCK = threading.Lock()
 
 
 class CrossEncoder:
-    def __init__(self, model_dir: str, *, max_length: int = 256, batch_size: int = 32,
+    def __init__(self, model_dir: str, *, max_length: int = 160, batch_size: int = 16,
                  threads: int = 0):
         self.model_dir = Path(model_dir)
         self.max_length = max_length
@@ -61,17 +61,20 @@ class CrossEncoder:
         if not texts:
             return np.zeros(0, dtype=np.float32)
         session, tokenizer, inputs = self._load()
-        scores = []
+        scores = np.zeros(len(texts), dtype=np.float32)
+        # Batches of similar length: padding is wasted compute.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for i in range(0, len(texts), self.batch_size):
-            encoded = tokenizer.encode_batch([(question, t) for t in texts[i:i + self.batch_size]])
+            batch = order[i:i + self.batch_size]
+            encoded = tokenizer.encode_batch([(question, texts[j]) for j in batch])
             feed = {
                 "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
                 "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64),
             }
             if "token_type_ids" in inputs:
                 feed["token_type_ids"] = np.array([e.type_ids for e in encoded], dtype=np.int64)
-            scores.append(session.run(None, feed)[0].reshape(-1))
-        return np.concatenate(scores).astype(np.float32)
+            scores[batch] = session.run(None, feed)[0].reshape(-1)
+        return scores
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,10 @@
 Gold answers are checked by text containment, so both sides must be normalised alike:
 lower-case, accents stripped, curly quotes and dashes unified, apostrophes and periods
 dropped (except decimal points), thousands separators dropped, other punctuation turned
-into spaces, spaces collapsed. Containment is by whole tokens ("war" is not in "award"),
-and a leading "the/a/an" of the gold answer may be missing, as in the dataset's own check.
+into spaces, spaces collapsed (" & " is read as " and "). Containment is by whole tokens
+("war" is not in "award"), a leading "the/a/an" of the gold answer may be missing, and a
+gold answer made of parts joined by "and" matches when every part occurs, as in the
+dataset's own check.
 """
 
 import re
@@ -34,7 +36,7 @@ def strip_accents(text: str) -> str:
 
 def normalize(text: str) -> str:
     """'Élysée’s “1,500.5” – U.S.' -> 'elysees 1500.5 us'."""
-    text = strip_accents(text.translate(_QUOTES).lower())
+    text = strip_accents(text.translate(_QUOTES).lower()).replace(" & ", " and ")
     text = text.replace("'", "")
     text = _THOUSANDS.sub("", text)
     text = _PERIOD_NOT_DECIMAL.sub("", text)
@@ -56,13 +58,24 @@ def _variants(gold_normalized: str) -> list[str]:
     return variants
 
 
+def _occurs(gold_normalized: str, haystack: str) -> bool:
+    return any(f" {variant} " in haystack for variant in _variants(gold_normalized))
+
+
 def contains_answer(text: str, gold: str) -> bool:
-    """True when the normalised gold answer occurs in the normalised text as whole tokens."""
+    """True when the normalised gold answer occurs in the normalised text as whole tokens.
+
+    A conjunctive gold ("Thomas Jefferson and John Adams") also matches when every part
+    occurs, in any order — the dataset's own "all_parts" rule.
+    """
     gold_normalized = normalize(gold)
     if not gold_normalized:
         return False
     haystack = f" {normalize(text)} "
-    return any(f" {variant} " in haystack for variant in _variants(gold_normalized))
+    if _occurs(gold_normalized, haystack):
+        return True
+    parts = [part for part in gold_normalized.split(" and ") if part]
+    return len(parts) > 1 and all(_occurs(part, haystack) for part in parts)
 
 
 def contains_any(text: str, golds: list[str]) -> bool:
