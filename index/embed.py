@@ -96,8 +96,24 @@ class Embedder(TextEmbedder):
         """Tokens per text, special tokens excluded."""
         if not texts:
             return []
-        encoded = self.model.tokenizer(texts, add_special_tokens=False)["input_ids"]
-        return [len(ids) for ids in encoded]
+        counter = self._counting_tokenizer
+        if counter is not None:
+            return [len(e.ids) for e in counter.encode_batch(texts, add_special_tokens=False)]
+        return [len(ids) for ids in self.model.tokenizer(texts, add_special_tokens=False)["input_ids"]]
+
+    @cached_property
+    def _counting_tokenizer(self):
+        """A copy of the fast tokenizer without truncation or padding: counting only, and
+        without transformers' "longer than the maximum" warning."""
+        fast = getattr(self.model.tokenizer, "backend_tokenizer", None)
+        if fast is None:
+            return None
+        from tokenizers import Tokenizer
+
+        counter = Tokenizer.from_str(fast.to_str())
+        counter.no_truncation()
+        counter.no_padding()
+        return counter
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
