@@ -105,6 +105,11 @@ def serve(
     run_server(settings, with_samples=samples)
 
 
+from newsqa.eval.cli import register as register_eval  # noqa: E402  (wiring only)
+
+register_eval(app)
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         status = app(args=argv, prog_name="newsqa", standalone_mode=False)

@@ -132,6 +132,9 @@ def test_bge_small_onnx_embedder_end_to_end(tmp_path, reranker):
 def test_expected_answer_types():
     assert expected_type("When did the ferry stop running?") == "date"
     assert expected_type("How many patients were in the trial?") == "number"
+    assert expected_type("How long did the call last?") == "duration"
+    assert holds_type("The call lasted two hours.", "duration", "How long?")
+    assert not holds_type("He is the only one who called.", "duration", "How long?")
     assert expected_type("Who approved the budget?") == "name"
     assert expected_type("Which country hosted the summit?") == "name"
     assert expected_type("What did Putin demand?") is None

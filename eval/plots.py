@@ -1,0 +1,71 @@
+"""PNG charts for the run report (matplotlib, headless Agg backend).
+
+Three pictures answer the usual questions about a run: which question types fail
+(metrics by type), whether retrieving more passages would help (hit/recall@k curve), and
+how long users wait (latency histogram).
+"""
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+
+TYPE_METRICS = ("accuracy", "answer_hit@5", "evidence_recall@5", "citation_correct_rate",
+                "decline_rate_unanswerable")
+
+
+def _value(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+def metrics_by_type(by_type: dict[str, dict], path: Path) -> Path:
+    types = list(by_type)
+    metrics = [m for m in TYPE_METRICS if any(by_type[t].get(m) is not None for t in types)]
+    figure, axes = plt.subplots(figsize=(max(6.0, 1.6 * len(types) + 3), 4))
+    width = 0.8 / max(len(metrics), 1)
+    for i, metric in enumerate(metrics):
+        positions = [j + i * width for j in range(len(types))]
+        axes.bar(positions, [_value(by_type[t].get(metric)) for t in types], width, label=metric)
+    axes.set_xticks([j + width * (len(metrics) - 1) / 2 for j in range(len(types))])
+    axes.set_xticklabels([f"{t}\n(n={by_type[t]['n']})" for t in types], fontsize=8)
+    axes.set_ylim(0, 1.05)
+    axes.set_ylabel("rate")
+    axes.set_title("Metrics by question type")
+    axes.legend(fontsize=7, loc="upper right")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def recall_curve(curves: dict[str, list[float | None]], top_k: int, path: Path) -> Path:
+    figure, axes = plt.subplots(figsize=(6, 4))
+    for name, values in curves.items():
+        if any(v is not None for v in values):
+            axes.plot(range(1, len(values) + 1), [_value(v) for v in values], marker="o",
+                      label=f"{name}@k")
+    axes.axvline(top_k, color="grey", linestyle=":", label=f"top_k={top_k} (fed to the answer)")
+    axes.set_xlabel("k (passages)")
+    axes.set_ylabel("rate")
+    axes.set_ylim(0, 1.05)
+    axes.set_title("Retrieval: hit / recall at k")
+    axes.legend(fontsize=7, loc="lower right")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def latency_histogram(latencies_ms: list[float], path: Path) -> Path:
+    figure, axes = plt.subplots(figsize=(6, 4))
+    axes.hist(latencies_ms, bins=min(30, max(5, len(latencies_ms) // 3)), color="steelblue")
+    axes.set_xlabel("question latency (ms, retrieve + answer)")
+    axes.set_ylabel("questions")
+    axes.set_title("Latency per question")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
