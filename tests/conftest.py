@@ -1,8 +1,12 @@
 """Shared fixtures: real models (loaded once per session) and a fresh Chroma folder per test."""
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -54,3 +58,26 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def background_process(args: list[str], log_path: Path, ready, *, what: str, timeout: float,
+                       env: dict | None = None):
+    """Start a server we own, wait until `ready()` is true, and always stop it (by PID group)."""
+    with open(log_path, "w+") as log:
+        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True, env=env)
+        started = time.monotonic()
+        try:
+            while not ready():
+                if process.poll() is not None or time.monotonic() - started > timeout:
+                    log.seek(0)
+                    pytest.fail(f"{what} did not start: {log.read()[-3000:]}")
+                time.sleep(0.5)
+            yield process
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)

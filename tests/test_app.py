@@ -2,46 +2,32 @@
 through a real browser (Debian chromium driven by playwright)."""
 
 import os
-import signal
-import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
 
-from conftest import chromium_path, free_port
+from conftest import background_process, chromium_path, free_port
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     port = free_port()
     data_dir = tmp_path_factory.mktemp("app-data")
-    log = open(data_dir / "server.log", "w+")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "newsqa.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
     url = f"http://127.0.0.1:{port}/"
-    started = time.monotonic()
-    try:
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=2)
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() - started > 180:
-                    log.seek(0)
-                    pytest.fail(f"app did not start: {log.read()[-3000:]}")
-                time.sleep(0.5)
-        yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
+
+    def ready() -> bool:
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
+            urllib.request.urlopen(url, timeout=2)
+            return True
+        except OSError:
+            return False
+
+    with background_process(
+        [sys.executable, "-m", "newsqa.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)],
+        data_dir / "server.log", ready, what="the app", timeout=180,
+    ):
+        yield url
 
 
 def test_chat_api_answers_with_sources(server):

@@ -2,10 +2,7 @@
 
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +11,7 @@ from newsqa.assistant.chain import NewsAssistant
 from newsqa.index.pipeline import ingest
 from newsqa.settings import Settings
 
-from conftest import SAMPLES, free_port
+from conftest import SAMPLES, background_process, free_port
 
 
 @pytest.fixture
@@ -22,32 +19,26 @@ def chroma_server(tmp_path):
     chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
     if not os.path.exists(chroma):
         pytest.skip("the `chroma` command is not installed")
-    port = free_port()
-    log = open(tmp_path / "chroma.log", "w+")
-    process = subprocess.Popen([chroma, "run", "--path", str(tmp_path / "server-data"),
-                                "--host", "127.0.0.1", "--port", str(port)],
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                               env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    started = time.monotonic()
-    try:
-        while True:
-            try:
-                chromadb.HttpClient(host="127.0.0.1", port=port,
-                                    settings=ChromaSettings(anonymized_telemetry=False)).heartbeat()
-                break
-            except Exception:
-                if process.poll() is not None or time.monotonic() - started > 60:
-                    log.seek(0)
-                    pytest.fail(f"chroma server did not start: {log.read()[-2000:]}")
-                time.sleep(0.5)
+    port = free_port()
+
+    def ready() -> bool:
+        try:
+            chromadb.HttpClient(host="127.0.0.1", port=port,
+                                settings=ChromaSettings(anonymized_telemetry=False)).heartbeat()
+            return True
+        except Exception:
+            return False
+
+    with background_process(
+        [chroma, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
+         "--port", str(port)],
+        tmp_path / "chroma.log", ready, what="the chroma server", timeout=60,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    ):
         yield port
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
-        log.close()
 
 
 def test_ingest_and_ask_through_a_chroma_server(chroma_server, tmp_path, embedder, reranker):
