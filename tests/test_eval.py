@@ -8,6 +8,7 @@ when the shared data (`<repo>/../shared/eval`, env NEWSQA_EVAL_DATA) is absent.
 """
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -364,6 +365,8 @@ def gated_runs(eval_data_dir, tmp_path_factory):
                 try:
                     shared_folder(name)
                 except EvalDataMissingError as error:
+                    if os.environ.get("NEWSQA_REQUIRE_EVAL_DATA"):  # CI: the gate must run
+                        pytest.fail(str(error))
                     pytest.skip(str(error))
             out = tmp_path_factory.mktemp(f"eval-{name}")
             runs[name] = run_eval_command(name, out=out, data_dir=eval_data_dir,
