@@ -31,10 +31,15 @@ def metrics_by_type(by_type: dict[str, dict], path: Path) -> Path:
         axes.bar(positions, [_value(by_type[t].get(metric)) for t in types], width, label=metric)
     axes.set_xticks([j + width * (len(metrics) - 1) / 2 for j in range(len(types))])
     axes.set_xticklabels([f"{t}\n(n={by_type[t]['n']})" for t in types], fontsize=8)
+    return _save_rate_plot(figure, axes, "Metrics by question type", "upper right", path)
+
+
+def _save_rate_plot(figure, axes, title: str, legend_at: str, path: Path) -> Path:
+    """Finish a plot of rates (0..1) and write it as PNG."""
     axes.set_ylim(0, 1.05)
     axes.set_ylabel("rate")
-    axes.set_title("Metrics by question type")
-    axes.legend(fontsize=7, loc="upper right")
+    axes.set_title(title)
+    axes.legend(fontsize=7, loc=legend_at)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
@@ -49,14 +54,7 @@ def recall_curve(curves: dict[str, list[float | None]], top_k: int, path: Path) 
                       label=f"{name}@k")
     axes.axvline(top_k, color="grey", linestyle=":", label=f"top_k={top_k} (fed to the answer)")
     axes.set_xlabel("k (passages)")
-    axes.set_ylabel("rate")
-    axes.set_ylim(0, 1.05)
-    axes.set_title("Retrieval: hit / recall at k")
-    axes.legend(fontsize=7, loc="lower right")
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return _save_rate_plot(figure, axes, "Retrieval: hit / recall at k", "lower right", path)
 
 
 def latency_histogram(latencies_ms: list[float], path: Path) -> Path:
