@@ -165,9 +165,10 @@ class OnnxEmbedder(TextEmbedder):
         plain.no_padding()
         return session, tokenizer, plain, {i.name for i in session.get_inputs()}
 
-    @property
+    @cached_property
     def dimension(self) -> int:
-        return int(self.embed(["x"]).shape[1])
+        """Read off the model's output once (the ONNX graph does not declare it)."""
+        return int(self._encode(["x"]).shape[1])
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         if not texts:
@@ -176,6 +177,11 @@ class OnnxEmbedder(TextEmbedder):
         return [len(e.ids) for e in plain.encode_batch(texts, add_special_tokens=False)]
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._encode(texts)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
         session, tokenizer, _, inputs = self._session
         out = []
         # Sorting by length keeps padding (wasted compute) small inside each batch.
@@ -189,8 +195,6 @@ class OnnxEmbedder(TextEmbedder):
                 feed["token_type_ids"] = np.array([e.type_ids for e in encoded], dtype=np.int64)
             cls = session.run(None, feed)[0][:, 0, :]
             out.append(cls / np.linalg.norm(cls, axis=1, keepdims=True))
-        if not out:
-            return np.zeros((0, 384), dtype=np.float32)
         vectors = np.concatenate(out).astype(np.float32)
         result = np.empty_like(vectors)
         result[order] = vectors
