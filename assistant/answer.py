@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
+from newsqa.assistant.confidence import Signals, clipped_age, days_between, probability
 from newsqa.assistant.rerank import Evidence, Reranked
+from newsqa.assistant.words import content_stems
 
 NOT_FOUND = "I could not find this in the indexed articles."
 
@@ -106,11 +108,55 @@ def holds_type(sentence: str, kind: str, question: str) -> bool:
     return any(w.lower() not in asked for words in question_names(sentence[1:]) for w in words)
 
 
+def signals(question: str, chosen: Evidence, reranked: Reranked, kind: str | None,
+            reference_day: int | None) -> Signals:
+    """The confidence model's inputs for answering with `chosen` (see confidence.py)."""
+    article = chosen.document.metadata.get("article_id")
+    rival = next((e.score for e in reranked.evidence
+                  if e.document.metadata.get("article_id") != article), None)
+    best_by_passage: dict[str, float] = {}
+    for e in reranked.evidence:
+        key = e.document.metadata.get("chunk_id")
+        best_by_passage[key] = max(best_by_passage.get(key, float("-inf")), e.score)
+    asked = set(content_stems(question))
+    title = chosen.document.metadata.get("title") or ""
+    found = set(content_stems(f"{title} {chosen.sentence}"))
+    if reference_day is None:
+        from newsqa.index.filters import day_number
+
+        days = [day_number(d.metadata.get("published")) for d in reranked.documents]
+        reference_day = max((d for d in days if d), default=None)
+    return Signals(
+        score=chosen.score,
+        lead=min(chosen.score - rival, 10.0) if rival is not None else 10.0,
+        support=float(sum(1 for v in best_by_passage.values() if v > 0)),
+        coverage=len(asked & found) / len(asked) if asked else 1.0,
+        typed=1.0 if kind and holds_type(f"{title}. {chosen.sentence}", kind, question) else 0.0,
+        age=clipped_age(days_between(chosen.document.metadata.get("published"), reference_day)),
+    )
+
+
 @dataclass(frozen=True)
 class Draft:
     evidence: list[Evidence]
     best_score: float | None
     decline_reason: str | None = None
+    confidence: float | None = None  # estimated probability that the answer is right
+    signals: Signals | None = None
+
+    @property
+    def headline(self) -> str:
+        """The first cited article's title, when it adds something to the quoted sentences.
+
+        Quoted sentences often name the subject only as "the company" or "the singer"; the
+        headline of the same article names it ("Amazon to cut 16,000 jobs"), so the answer
+        leads with it.
+        """
+        if not self.evidence:
+            return ""
+        title = " ".join(str(self.evidence[0].document.metadata.get("title") or "").split())
+        said = " ".join(e.sentence for e in self.evidence).lower()
+        return "" if not title or title.lower() in said else title
 
     @property
     def declined(self) -> bool:
@@ -119,13 +165,17 @@ class Draft:
 
 class ExtractiveAnswerer:
     def __init__(self, *, min_relevance: float = 0.0, max_sentences: int = 2,
-                 margin: float = 2.5, type_bonus: float = 1.0):
+                 margin: float = 2.5, type_bonus: float = 1.0, min_confidence: float = 0.0,
+                 weights: dict[str, float] | None = None):
         self.min_relevance = min_relevance
+        self.min_confidence = min_confidence
+        self.weights = weights
         self.max_sentences = max_sentences
         self.margin = margin  # runners-up within this many points of the best are kept
         self.type_bonus = type_bonus
 
-    def draft(self, question: str, reranked: Reranked) -> Draft:
+    def draft(self, question: str, reranked: Reranked, reference_day: int | None = None) -> Draft:
+        """`reference_day` (YYYYMMDD) is the question's as-of day, if it has one."""
         if not reranked.documents:
             return Draft([], None, "no passages were retrieved")
         missing = missing_names(question, reranked.documents)
@@ -150,4 +200,9 @@ class ExtractiveAnswerer:
         ranked = sorted(eligible, key=lambda e: -adjusted(e))
         top = adjusted(ranked[0])
         chosen = [e for e in ranked[: self.max_sentences] if adjusted(e) >= top - self.margin]
-        return Draft(chosen, best)
+        found = signals(question, chosen[0], reranked, kind, reference_day)
+        confidence = probability(found, self.weights)
+        if confidence < self.min_confidence:
+            return Draft([], best, "the best passage is not a confident enough match",
+                         confidence, found)
+        return Draft(chosen, best, None, confidence, found)

@@ -48,11 +48,13 @@ def build_chain(retriever: NewsRetriever, reranker: SentenceReranker,
 
     def answer(state: dict) -> Answer:
         started = time.perf_counter()
-        draft = answerer.draft(state["question"], state["reranked"])
+        draft = answerer.draft(state["question"], state["reranked"],
+                               reference_day=state["filters"].latest_day)
         text, citations = compose(draft)
         return Answer(
             question=state["question"], answer=text, abstained=draft.declined,
-            citations=citations, confidence=draft.best_score,
+            citations=citations, relevance=draft.best_score, confidence=draft.confidence,
+            signals=draft.signals.as_dict() if draft.signals else {},
             timings_ms={"retrieve": state["retrieve_ms"], "rerank": state["rerank_ms"],
                         "answer": _ms(started), "total": _ms(state["started"])},
             retrieved=[RetrievedPassage(
@@ -87,10 +89,12 @@ class NewsAssistant:
             depth=max(settings.search_depth, pool), recency_bonus=settings.recency_bonus,
             dedupe_threshold=settings.dedupe_threshold)
         self.reranker = SentenceReranker(self.cross_encoder, top_k=settings.top_k,
-                                         enabled=settings.rerank)
+                                         enabled=settings.rerank,
+                                         max_pairs=settings.rerank_max_pairs)
         self.answerer = ExtractiveAnswerer(
             min_relevance=settings.min_relevance, max_sentences=settings.max_answer_sentences,
-            margin=settings.answer_margin, type_bonus=settings.type_bonus)
+            margin=settings.answer_margin, type_bonus=settings.type_bonus,
+            min_confidence=settings.min_confidence)
         self.chain = build_chain(self.retriever, self.reranker, self.answerer)
 
     def ask(self, question: str, *, filters: PassageFilter | None = None, as_of=None,

@@ -1,6 +1,7 @@
 """Turn chosen evidence into answer text with inline [n] markers and a citation list.
 
-Only cited passages are listed, numbered in order of first use; each quote is an exact
+The answer leads with the first cited article's headline (in quotes: it is the article's
+words, not ours) when the sentences do not already contain it. Only cited passages are listed, numbered in order of first use; each quote is an exact
 substring of the stored passage, so a reader can find it in the article.
 """
 
@@ -37,4 +38,5 @@ def compose(draft: Draft) -> tuple[str, list[Citation]]:
             article_id=meta["article_id"], chunk_id=chunk_id,
             also_in=meta.get("also_in") or [],
         ))
-    return " ".join(parts), citations
+    headline = f"“{draft.headline}” — " if draft.headline else ""
+    return headline + " ".join(parts), citations

@@ -33,9 +33,13 @@ class Answer(BaseModel):
     citations: list[Citation] = []
     timings_ms: dict[str, float] = {}
     retrieved: list[RetrievedPassage] = Field(default=[], exclude=True)
-    confidence: float | None = Field(None, description="Relevance score of the best sentence.")
+    relevance: float | None = Field(
+        None, description="Cross-encoder score of the best sentence (above 0: on topic).")
+    confidence: float | None = Field(
+        None, description="Estimated probability that the answer is right (assistant/confidence.py).")
+    signals: dict[str, float] = Field(default={}, exclude=True)
 
     def public_dict(self) -> dict:
         """The documented JSON shape of `newsqa ask --json`."""
         return self.model_dump(include={"question", "answer", "abstained", "citations",
-                                        "timings_ms"})
+                                        "confidence", "relevance", "timings_ms"})

@@ -102,3 +102,32 @@ def eval_command(
 def register(app: typer.Typer) -> None:
     """Add `newsqa eval` to the main CLI."""
     app.command("eval")(eval_command)
+    app.command("calibrate")(calibrate_command)
+
+
+def calibrate_command(
+    results: Annotated[Path, typer.Argument(help="results.jsonl of an eval run made with "
+                                                 "NEWSQA_MIN_CONFIDENCE=0.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Fit the answer-confidence weights and the CRAG-best decline threshold from a run."""
+    from newsqa.eval.calibrate import calibrate
+
+    if not results.is_file():
+        Console(stderr=True).print(f"[red]error:[/red] {results}: no such file; give the "
+                                   "results.jsonl of a `newsqa eval` run")
+        raise typer.Exit(2)
+    try:
+        found = calibrate(results)
+    except ValueError as error:
+        Console(stderr=True).print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    if as_json:
+        print(json.dumps(found.__dict__, indent=2))
+        return
+    console = Console()
+    console.print("weights: " + ", ".join(f"{k}={v:.3f}" for k, v in found.weights.items()))
+    console.print(f"best threshold {found.threshold:.2f}: CRAG {found.crag:+.3f} "
+                  f"(answering everything: {found.crag_answer_all:+.3f})")
+    for threshold, crag, answered in found.curve:
+        console.print(f"  {threshold:.2f}  CRAG {crag:+.3f}  answered {answered:.2f}")

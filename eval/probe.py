@@ -45,5 +45,6 @@ def deep_ranking(assistant: NewsAssistant, question: str, depth: int,
     candidates = assistant.retriever.invoke(question, filters=filters or PassageFilter())
     reranker = SentenceReranker(assistant.cross_encoder,
                                 top_k=max(depth, assistant.settings.top_k),
-                                enabled=assistant.settings.rerank)
+                                enabled=assistant.settings.rerank,
+                                max_pairs=assistant.reranker.max_pairs)
     return reranker.rerank(question, candidates).documents

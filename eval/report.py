@@ -64,6 +64,8 @@ def result_line(result: QuestionResult) -> dict:
     data["answer"] = observed["answer"]
     data["abstained"] = observed["abstained"]
     data["confidence"] = observed["confidence"]
+    data["relevance"] = observed["relevance"]
+    data["signals"] = observed["signals"]
     data["latency_ms"] = observed["latency_ms"]
     data["timings_ms"] = observed["timings_ms"]
     data["retrieved"] = observed["ranking"]

@@ -40,6 +40,9 @@ class Observed(BaseModel):
     answer: str
     abstained: bool
     confidence: float | None = None
+    relevance: float | None = None
+    signals: dict[str, float] = Field(default_factory=dict, description="Confidence-model "
+                                      "inputs of the answer (also kept for declines).")
     citations: list[CitedQuote] = Field(default_factory=list)
     ranking: list[RankedPassage] = Field(default_factory=list)
     latency_ms: float = 0.0

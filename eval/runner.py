@@ -78,6 +78,7 @@ def observe(assistant: NewsAssistant, question: str, depth: int,
     used = [p.chunk_id for p in answer.retrieved]
     return Observed(
         answer=answer.answer, abstained=answer.abstained, confidence=answer.confidence,
+        relevance=answer.relevance, signals=answer.signals,
         citations=[CitedQuote(n=c.n, article_id=c.article_id, chunk_id=c.chunk_id, quote=c.quote)
                    for c in answer.citations],
         ranking=ranking(answer, deeper, depth),

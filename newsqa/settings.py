@@ -70,8 +70,11 @@ class Settings(BaseSettings):
     hybrid: bool = Field(True, description="Fuse BM25 keyword search with dense search.")
     rerank: bool = Field(True, description="Rerank candidates with the cross-encoder.")
     candidates: int = Field(
-        12, ge=1, le=100, description="Fused candidates the cross-encoder reranks down to top_k."
+        8, ge=1, le=100, description="Fused candidates the cross-encoder reranks down to top_k."
     )
+    rerank_max_pairs: int = Field(
+        24, ge=0, le=1000,
+        description="Sentences the cross-encoder scores per question, shortlisted by keywords (0: all).")
     search_depth: int = Field(30, ge=1, le=200, description="Hits each search contributes to fusion.")
     recency_bonus: float = Field(0.5, ge=0, description="Boost for recent articles on 'latest'-type questions.")
     dedupe_threshold: float = Field(0.6, gt=0, le=1, description="Shingle overlap that makes two passages duplicates.")
@@ -80,6 +83,9 @@ class Settings(BaseSettings):
     min_relevance: float = Field(
         0.0, description="Cross-encoder score below which the assistant declines to answer."
     )
+    min_confidence: float = Field(
+        0.25, ge=0, le=1,
+        description="Estimated probability of being right below which the assistant declines.")
     answer_margin: float = Field(
         2.5, description="Extra answer sentences must score within this much of the best one."
     )

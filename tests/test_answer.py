@@ -66,7 +66,7 @@ def test_relevance_threshold_declines_even_when_names_are_present(sample_assista
     """A question about people in the article, but on a topic it does not cover."""
     answer = sample_assistant.ask("What did Macron say about French pension reform and the retirement age?")
     assert answer.abstained and answer.citations == []
-    assert answer.confidence is not None and answer.confidence < sample_assistant.settings.min_relevance
+    assert answer.relevance is not None and answer.relevance < sample_assistant.settings.min_relevance
 
 
 def test_question_names():
@@ -81,8 +81,10 @@ def test_cli_ask_json(tmp_path):
     run = subprocess.run(newsqa + ["ask", "What did Putin demand?", "--json"], env=env,
                          check=True, capture_output=True, text=True)
     result = json.loads(run.stdout)
-    assert set(result) == {"question", "answer", "abstained", "citations", "timings_ms"}
+    assert set(result) == {"question", "answer", "abstained", "citations", "confidence",
+                           "relevance", "timings_ms"}
     assert "legally binding" in result["answer"] and not result["abstained"]
+    assert result["confidence"] >= 0.25 and result["relevance"] > 0
     assert {"n", "title", "source", "url", "published", "quote", "article_id",
             "chunk_id"} <= set(result["citations"][0])
     assert "legally binding" in result["citations"][0]["quote"]

@@ -1,0 +1,68 @@
+"""How likely an extractive answer is to be right, from a few signals besides the raw score.
+
+The cross-encoder score alone separates "on topic" from "off topic" but not "answers it"
+from "talks about it". A small logistic model combines it with signals that are cheap and
+general:
+
+* `score`: the chosen sentence's cross-encoder logit;
+* `lead`: how far it beats the best sentence from a *different* article (a clear winner is
+  more trustworthy than one of several look-alikes);
+* `support`: how many of the kept passages score above zero (the story is widely covered);
+* `coverage`: the share of the question's content words found in the sentence or its
+  article's title;
+* `typed`: 1 when the question asks for a date/number/name and the sentence holds one;
+* `age`: log(1 + days) between the article and the question's as-of date (or the newest
+  retrieved article): news questions are mostly about recent news.
+
+The weights are fitted on the RealTime QA dev set by `newsqa eval calibrate` (a logistic
+regression on "this answer is correct"); the assistant declines when the probability is
+below `Settings.min_confidence`. They are a property of the method, not of any question.
+"""
+
+import math
+from dataclasses import dataclass
+
+from newsqa.index.filters import day_number
+
+FEATURES = ("score", "lead", "support", "coverage", "typed", "age")
+
+# Fitted with `newsqa eval calibrate --testset realtimeqa-dev` (see README "Quality").
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "bias": -0.503, "score": 0.308, "lead": -0.030, "support": 0.004, "coverage": -0.704,
+    "typed": 0.146, "age": -0.296,
+}
+
+
+@dataclass(frozen=True)
+class Signals:
+    score: float
+    lead: float
+    support: float
+    coverage: float
+    typed: float
+    age: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: getattr(self, name) for name in FEATURES}
+
+
+def days_between(published: str | None, reference_day: int | None) -> float:
+    """Whole days from publication to the reference day; 0 when either is unknown."""
+    from newsqa.assistant.recency import _to_date
+
+    day = day_number(published)
+    if not day or not reference_day:
+        return 0.0
+    start, end = _to_date(day), _to_date(reference_day)
+    return float(max((end - start).days, 0)) if start and end else 0.0
+
+
+def probability(signals: Signals, weights: dict[str, float] | None = None) -> float:
+    weights = weights or DEFAULT_WEIGHTS
+    z = weights.get("bias", 0.0) + sum(weights.get(name, 0.0) * value
+                                      for name, value in signals.as_dict().items())
+    return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+
+
+def clipped_age(days: float) -> float:
+    return math.log1p(days)
