@@ -143,6 +143,7 @@ class Draft:
     decline_reason: str | None = None
     confidence: float | None = None  # estimated probability that the answer is right
     signals: Signals | None = None
+    with_headline: bool = True
 
     @property
     def headline(self) -> str:
@@ -152,7 +153,7 @@ class Draft:
         headline of the same article names it ("Amazon to cut 16,000 jobs"), so the answer
         leads with it.
         """
-        if not self.evidence:
+        if not self.evidence or not self.with_headline:
             return ""
         title = " ".join(str(self.evidence[0].document.metadata.get("title") or "").split())
         said = " ".join(e.sentence for e in self.evidence).lower()
@@ -166,7 +167,8 @@ class Draft:
 class ExtractiveAnswerer:
     def __init__(self, *, min_relevance: float = 0.0, max_sentences: int = 2,
                  margin: float = 2.5, type_bonus: float = 1.0, min_confidence: float = 0.0,
-                 weights: dict[str, float] | None = None):
+                 weights: dict[str, float] | None = None, headline: bool = True):
+        self.headline = headline
         self.min_relevance = min_relevance
         self.min_confidence = min_confidence
         self.weights = weights
@@ -205,4 +207,4 @@ class ExtractiveAnswerer:
         if confidence < self.min_confidence:
             return Draft([], best, "the best passage is not a confident enough match",
                          confidence, found)
-        return Draft(chosen, best, None, confidence, found)
+        return Draft(chosen, best, None, confidence, found, with_headline=self.headline)

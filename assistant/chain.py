@@ -94,7 +94,7 @@ class NewsAssistant:
         self.answerer = ExtractiveAnswerer(
             min_relevance=settings.min_relevance, max_sentences=settings.max_answer_sentences,
             margin=settings.answer_margin, type_bonus=settings.type_bonus,
-            min_confidence=settings.min_confidence)
+            min_confidence=settings.min_confidence, headline=settings.answer_headline)
         self.chain = build_chain(self.retriever, self.reranker, self.answerer)
 
     def ask(self, question: str, *, filters: PassageFilter | None = None, as_of=None,

@@ -24,7 +24,7 @@ def default_out(settings: Settings, testset_name: str, stamp: str) -> Path:
 def run_eval_command(testset: str, limit: int | None = None, out: Path | None = None,
                      as_json: bool = False, data_dir: Path | None = None,
                      corpus: Path | None = None, check_floors: bool = False,
-                     console: Console | None = None, stdout: Console | None = None) -> dict:
+                     use_dates: bool = True, console: Console | None = None, stdout: Console | None = None) -> dict:
     """Evaluate `testset`, write results/summary/report into `out`, return the summary.
 
     Progress goes to `console` (stderr), the overview table to `stdout`; `as_json` prints
@@ -42,7 +42,7 @@ def run_eval_command(testset: str, limit: int | None = None, out: Path | None = 
     settings = Settings(**({"data_dir": data_dir} if data_dir is not None else {}))
     evalset = resolve(testset, corpus)
     started_at = time.strftime("%Y-%m-%dT%H:%M:%S")
-    run = run_eval(evalset, settings, limit=limit, console=console)
+    run = run_eval(evalset, settings, limit=limit, console=console, use_dates=use_dates)
     summary = build_summary(run, started_at)
     folder = Path(out) if out else default_out(settings, evalset.name,
                                                started_at.replace(":", "").replace("-", ""))
@@ -93,10 +93,11 @@ def eval_command(
     data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Data folder holding eval-cache/ and eval-runs/ (default ./data, env NEWSQA_DATA_DIR).")] = None,
     corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Articles for a test-set file (default: the repo's samples/).")] = None,
     check_floors: Annotated[bool, typer.Option("--check-floors", help="Exit 1 when a metric is outside eval/floors.toml.")] = False,
+    ignore_dates: Annotated[bool, typer.Option("--ignore-dates", help="Ask without each question's as-of date (an ablation: shows what the date filter is worth).")] = False,
 ) -> None:
     """Score the assistant on a test set: accuracy, retrieval, citations, honesty, latency."""
     run_eval_command(testset, limit=limit, out=out, as_json=as_json, data_dir=data_dir,
-                     corpus=corpus, check_floors=check_floors)
+                     corpus=corpus, check_floors=check_floors, use_dates=not ignore_dates)
 
 
 def register(app: typer.Typer) -> None:

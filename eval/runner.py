@@ -39,6 +39,7 @@ class EvalRun:
     depth: int
     seconds: float
     limit: int | None
+    use_dates: bool = True
 
 
 def _also_in(doc: Document | None) -> list[str]:
@@ -105,7 +106,7 @@ def _progress(console: Console) -> Progress:
 
 def run_eval(evalset: EvalSet, settings: Settings, *, limit: int | None = None,
              depth: int = DEPTH, console: Console | None = None,
-             embedder: TextEmbedder | None = None) -> EvalRun:
+             embedder: TextEmbedder | None = None, use_dates: bool = True) -> EvalRun:
     """Index the set's corpus (cached), then ask every question (the first `limit`)."""
     console = console or Console(stderr=True)
     started = time.perf_counter()
@@ -128,9 +129,9 @@ def run_eval(evalset: EvalSet, settings: Settings, *, limit: int | None = None,
         results = []
         asking = bar.add_task(f"Asking {evalset.name}", total=len(questions))
         for question in questions:
-            filters = PassageFilter.build(as_of=question.as_of)
+            filters = PassageFilter.build(as_of=question.as_of if use_dates else None)
             results.append(evaluate_question(question, observe(assistant, question.question,
                                                                depth, filters)))
             bar.advance(asking)
     return EvalRun(evalset, index.settings, index, results, depth,
-                   time.perf_counter() - started, limit)
+                   time.perf_counter() - started, limit, use_dates)

@@ -48,6 +48,10 @@ def build_summary(run: EvalRun, started_at: str) -> dict:
             "chunk_overlap_sentences": settings.chunk_overlap_sentences,
             "min_relevance": settings.min_relevance,
             "max_answer_sentences": settings.max_answer_sentences,
+            **settings.model_dump(include={
+                "rerank_max_pairs", "search_depth", "recency_bonus", "dedupe_threshold",
+                "type_bonus", "answer_margin", "min_confidence", "answer_headline"}),
+            "as_of_dates": run.use_dates,
         },
         "index": {
             "folder": str(run.index.folder),

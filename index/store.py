@@ -17,6 +17,7 @@ from newsqa.index.filters import PassageFilter, day_number, source_key
 
 SCHEMA_VERSION = 2  # 2: published_day and source_key for filters
 _GET_BATCH = 500
+OVERFETCH = 4  # unfiltered search depth, as a multiple of k, tried before a filtered one
 
 
 @dataclass(frozen=True)
@@ -141,14 +142,28 @@ class PassageStore:
 
     def query(self, vector: np.ndarray, k: int,
               where: PassageFilter | None = None) -> list[StoredPassage]:
+        """The `k` nearest passages that pass `where`.
+
+        A filtered Chroma query first selects every allowed passage in SQLite, which costs
+        far more than the vector search (278 vs 20 ms on 36k passages). So an unfiltered
+        search `OVERFETCH` times as deep is tried first and filtered here; when at least `k`
+        hits pass, they are exactly the filtered query's top `k`. Otherwise Chroma filters.
+        """
         if self.count() == 0:
             return []
+        filtered = where is not None and where.active
+        if filtered:
+            hits = [h for h, meta in self._search(vector, k * OVERFETCH, None) if where.allows(meta)]
+            if len(hits) >= k:
+                return hits[:k]
+        return [h for h, _ in self._search(vector, k, where.chroma_where() if filtered else None)]
+
+    def _search(self, vector: np.ndarray, k: int, where: dict | None):
         result = self._collection.query(
-            query_embeddings=[vector.tolist()], n_results=k,
-            where=where.chroma_where() if where else None,
+            query_embeddings=[vector.tolist()], n_results=k, where=where,
             include=["documents", "metadatas", "distances"],
         )
-        return [_stored(pid, doc, meta, 1.0 - float(dist))
+        return [(_stored(pid, doc, meta, 1.0 - float(dist)), meta)
                 for pid, doc, meta, dist in zip(result["ids"][0], result["documents"][0],
                                                 result["metadatas"][0], result["distances"][0])]
 

@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     recency_bonus: float = Field(0.5, ge=0, description="Boost for recent articles on 'latest'-type questions.")
     dedupe_threshold: float = Field(0.6, gt=0, le=1, description="Shingle overlap that makes two passages duplicates.")
     type_bonus: float = Field(1.0, ge=0, description="Bonus for sentences holding the asked-for kind of answer.")
+    answer_headline: bool = Field(
+        True, description="Lead the answer with the cited article's headline (quoted).")
     max_answer_sentences: int = Field(2, ge=1, le=3)
     min_relevance: float = Field(
         0.0, description="Cross-encoder score below which the assistant declines to answer."

@@ -142,3 +142,17 @@ def test_expected_answer_types():
     assert holds_type("It reopened on May 3.", "date", "When?")
     assert not holds_type("It reopened after repairs.", "date", "When?")
     assert holds_type("The plan was approved by Mayor Jane Ortiz.", "name", "Who approved the Plan?")
+
+
+@pytest.mark.parametrize("filters", [
+    PassageFilter.build(as_of="2024-04-01"), PassageFilter.build(sources=["City Paper"]),
+    PassageFilter.build(since="2024-03-01", until="2024-05-31"), PassageFilter.build(as_of="1990-01-01"),
+])
+def test_store_query_filters_exactly_like_chroma(corpus, embedder, filters):
+    """The fast path (deeper unfiltered search, filtered in Python) and Chroma's own
+    filtered search return the same passages, for shallow and deep k."""
+    _, settings, assistant = corpus
+    vector = embedder.embed_query("council budget approved")
+    for k in (1, 2, 10):
+        chroma = [h.id for h, _ in assistant.store._search(vector, k, filters.chroma_where())]
+        assert [h.id for h in assistant.store.query(vector, k, filters)] == chroma
