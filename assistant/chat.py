@@ -15,8 +15,15 @@ def citation_line(citation: Citation) -> str:
     return f"**[{citation.n}] {citation.title}**{suffix}"
 
 
+def confidence_line(answer: Answer) -> str:
+    """The confidence model's estimate, worded for people (empty for declines)."""
+    if answer.abstained or answer.confidence is None:
+        return ""
+    return f"Estimated chance that this answer is right: {answer.confidence:.0%}"
+
+
 def sources_markdown(answer: Answer) -> str:
-    blocks = []
+    blocks = [f"*{confidence_line(answer)}*"] if confidence_line(answer) else []
     for citation in answer.citations:
         quote = "\n".join(f"> {line}" if line else ">" for line in citation.quote.split("\n"))
         blocks.append(f"{citation_line(citation)}\n\n{quote}")

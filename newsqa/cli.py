@@ -71,7 +71,7 @@ def ask(
 ) -> None:
     """Answer a question from the indexed articles, with cited sources."""
     from newsqa.assistant.chain import NewsAssistant
-    from newsqa.assistant.chat import citation_line
+    from newsqa.assistant.chat import citation_line, confidence_line
 
     assistant = NewsAssistant(settings_from(data_dir=data_dir, top_k=top_k,
                                             embedding_model=embedding_model))
@@ -83,6 +83,8 @@ def ask(
         print(json.dumps(answer.public_dict(), ensure_ascii=False, indent=2))
         return
     out.print(answer.answer, highlight=False)
+    if confidence_line(answer):
+        out.print(confidence_line(answer), style="dim", highlight=False)
     if answer.citations:
         out.print("\n[bold]Sources[/bold]")
         for citation in answer.citations:

@@ -86,3 +86,14 @@ def test_shortlist_keeps_the_sentences_that_share_rare_question_words():
     assert len(kept) == 3
     assert any("Zanzibar" in pairs[i][1].text for i in kept)
     assert shortlist("anything", pairs, 100) == list(range(len(pairs)))
+
+
+def test_the_chat_shows_the_estimate_with_the_sources(sample_assistant):
+    from newsqa.assistant.chat import chat_messages
+
+    answer = sample_assistant.ask("What did Putin demand?")
+    answer_turn, sources_turn = chat_messages(answer)
+    assert answer_turn["content"].startswith("“Inside Macron's Friday call with Putin” — ")
+    assert f"{answer.confidence:.0%}" in sources_turn["content"]
+    declined = chat_messages(sample_assistant.ask("Who won the World Cup?"))
+    assert len(declined) == 1 and "Estimated" not in declined[0]["content"]
