@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from langchain_core.documents import Document
 
-from newsqa.assistant.confidence import Signals, clipped_age, days_between, probability
+from newsqa.assistant.confidence import Signals, age_signal, days_between, probability
 from newsqa.assistant.rerank import Evidence, Reranked
 from newsqa.assistant.words import content_stems
+from newsqa.index.filters import day_number
 
 NOT_FOUND = "I could not find this in the indexed articles."
 
@@ -122,8 +123,6 @@ def signals(question: str, chosen: Evidence, reranked: Reranked, kind: str | Non
     title = chosen.document.metadata.get("title") or ""
     found = set(content_stems(f"{title} {chosen.sentence}"))
     if reference_day is None:
-        from newsqa.index.filters import day_number
-
         days = [day_number(d.metadata.get("published")) for d in reranked.documents]
         reference_day = max((d for d in days if d), default=None)
     return Signals(
@@ -132,7 +131,7 @@ def signals(question: str, chosen: Evidence, reranked: Reranked, kind: str | Non
         support=float(sum(1 for v in best_by_passage.values() if v > 0)),
         coverage=len(asked & found) / len(asked) if asked else 1.0,
         typed=1.0 if kind and holds_type(f"{title}. {chosen.sentence}", kind, question) else 0.0,
-        age=clipped_age(days_between(chosen.document.metadata.get("published"), reference_day)),
+        age=age_signal(days_between(chosen.document.metadata.get("published"), reference_day)),
     )
 
 

@@ -22,6 +22,7 @@ below `Settings.min_confidence`. They are a property of the method, not of any q
 import math
 from dataclasses import dataclass
 
+from newsqa.assistant.recency import age_in_days
 from newsqa.index.filters import day_number
 
 FEATURES = ("score", "lead", "support", "coverage", "typed", "age")
@@ -48,13 +49,7 @@ class Signals:
 
 def days_between(published: str | None, reference_day: int | None) -> float:
     """Whole days from publication to the reference day; 0 when either is unknown."""
-    from newsqa.assistant.recency import _to_date
-
-    day = day_number(published)
-    if not day or not reference_day:
-        return 0.0
-    start, end = _to_date(day), _to_date(reference_day)
-    return float(max((end - start).days, 0)) if start and end else 0.0
+    return float(age_in_days(day_number(published), reference_day) or 0)
 
 
 def probability(signals: Signals, weights: dict[str, float] | None = None) -> float:
@@ -64,5 +59,6 @@ def probability(signals: Signals, weights: dict[str, float] | None = None) -> fl
     return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
 
-def clipped_age(days: float) -> float:
+def age_signal(days: float) -> float:
+    """log(1 + days): the first weeks matter more than the difference between two old years."""
     return math.log1p(days)

@@ -26,11 +26,17 @@ def _to_date(day: int) -> date | None:
         return None
 
 
+def age_in_days(day: int | None, reference_day: int | None) -> int | None:
+    """Days from `day` back to `reference_day` (both YYYYMMDD), never negative; None if
+    either is unknown."""
+    published, reference = _to_date(day or 0), _to_date(reference_day or 0)
+    if not published or not reference:
+        return None
+    return max((reference - published).days, 0)
+
+
 def recency_weight(day: int, reference_day: int, half_life_days: float = 7.0) -> float:
     """1.0 for an article from the reference day, halving every `half_life_days` before it;
     0 for undated articles."""
-    published, reference = _to_date(day), _to_date(reference_day)
-    if not published or not reference:
-        return 0.0
-    age = max((reference - published).days, 0)
-    return math.pow(0.5, age / half_life_days)
+    age = age_in_days(day, reference_day)
+    return 0.0 if age is None else math.pow(0.5, age / half_life_days)
