@@ -5,8 +5,9 @@ cross-encoder and hands only the best `top_k` (default 5) to the answer step; `A
 exposes just those. For hit/recall@10 the evaluation repeats retrieve → rerank with the
 chain's own retriever and a `SentenceReranker` keeping `depth` passages. The rerank order
 does not depend on how many are kept, so its first `top_k` are the chain's passages and
-the rest are what a larger `top_k` would have added (ranks beyond the candidate pool do
-not exist). The answer itself is never affected.
+the rest are what a larger `top_k` would have added. When `depth` exceeds the candidate
+pool, the ranking continues with the next fused candidates in retrieval order (what a larger
+`candidates` would have fed the reranker, unreranked). The answer itself is never affected.
 
 `MemoCrossEncoder` remembers the scores of the current question, so the repeated rerank
 costs no model time and sees exactly the scores the chain saw.
@@ -42,9 +43,16 @@ def deep_ranking(assistant: NewsAssistant, question: str, depth: int,
                  filters: PassageFilter | None = None) -> list[Document]:
     """The chain's rerank order over its candidate pool, `depth` passages deep."""
     question = " ".join(question.split())  # as the chain normalises it
-    candidates = assistant.retriever.invoke(question, filters=filters or PassageFilter())
+    filters = filters or PassageFilter()
+    candidates = assistant.retriever.invoke(question, filters=filters)
     reranker = SentenceReranker(assistant.cross_encoder,
                                 top_k=max(depth, assistant.settings.top_k),
                                 enabled=assistant.settings.rerank,
                                 max_pairs=assistant.reranker.max_pairs)
-    return reranker.rerank(question, candidates).documents
+    ranked = reranker.rerank(question, candidates).documents
+    if len(ranked) < depth and len(candidates) == assistant.retriever.k:
+        deeper = assistant.retriever.model_copy(update={"k": depth}).invoke(question,
+                                                                            filters=filters)
+        seen = {doc.metadata["chunk_id"] for doc in ranked}
+        ranked += [doc for doc in deeper if doc.metadata["chunk_id"] not in seen]
+    return ranked[:depth]
