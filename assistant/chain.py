@@ -13,6 +13,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from newsqa.assistant.answer import ExtractiveAnswerer
 from newsqa.assistant.cite import compose
+from newsqa.assistant.followup import standalone_from_history
 from newsqa.assistant.rerank import CrossEncoder, SentenceReranker
 from newsqa.assistant.result import Answer, RetrievedPassage
 from newsqa.assistant.retrieve import NewsRetriever
@@ -31,7 +32,9 @@ def build_chain(retriever: NewsRetriever, reranker: SentenceReranker,
                 answerer: ExtractiveAnswerer) -> Runnable:
     def as_input(value: Any) -> dict:
         value = {"question": value} if isinstance(value, str) else dict(value)
-        return {"question": " ".join(str(value["question"]).split()),
+        asked = " ".join(str(value["question"]).split())
+        return {"question": standalone_from_history(asked, list(value.get("history") or [])),
+                "asked": asked,
                 "filters": value.get("filters") or PassageFilter(),
                 "started": time.perf_counter()}
 
@@ -52,7 +55,8 @@ def build_chain(retriever: NewsRetriever, reranker: SentenceReranker,
                                reference_day=state["filters"].latest_day)
         text, citations = compose(draft)
         return Answer(
-            question=state["question"], answer=text, abstained=draft.declined,
+            question=state["asked"], answer=text,
+            standalone_question=state["question"] if state["question"] != state["asked"] else None, abstained=draft.declined,
             citations=citations, relevance=draft.best_score, confidence=draft.confidence,
             signals=draft.signals.as_dict() if draft.signals else {},
             timings_ms={"retrieve": state["retrieve_ms"], "rerank": state["rerank_ms"],
@@ -98,11 +102,16 @@ class NewsAssistant:
         self.chain = build_chain(self.retriever, self.reranker, self.answerer)
 
     def ask(self, question: str, *, filters: PassageFilter | None = None, as_of=None,
-            since=None, until=None, sources=()) -> Answer:
-        """Answer from the indexed articles; the date/source arguments build a filter."""
+            since=None, until=None, sources=(), history: list[str] | None = None) -> Answer:
+        """Answer from the indexed articles; the date/source arguments build a filter.
+
+        `history` holds the chat's earlier user questions, oldest first: a follow-up such as
+        "What about Macron?" is rewritten against them before retrieval.
+        """
         if filters is None:
             filters = PassageFilter.build(as_of=as_of, since=since, until=until, sources=sources)
-        return self.chain.invoke({"question": question, "filters": filters})
+        return self.chain.invoke({"question": question, "filters": filters,
+                                  "history": history or []})
 
     def warm_up(self) -> None:
         """Load both models now rather than on the first question."""

@@ -32,7 +32,9 @@ def sources_markdown(answer: Answer) -> str:
 
 def chat_messages(answer: Answer) -> list[dict]:
     """The assistant's turn: the answer, then a collapsible 'Sources' block when it cites."""
-    messages = [{"role": "assistant", "content": answer.answer}]
+    understood = (f"*Understood as: {answer.standalone_question}*\n\n"
+                  if answer.standalone_question else "")
+    messages = [{"role": "assistant", "content": understood + answer.answer}]
     if answer.citations:
         count = len(answer.citations)
         messages.append({

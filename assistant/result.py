@@ -28,6 +28,9 @@ class RetrievedPassage(BaseModel):
 
 class Answer(BaseModel):
     question: str
+    standalone_question: str | None = Field(
+        None, description="What was searched for when a follow-up was rewritten with the chat "
+                          "history (None when the question stood on its own).")
     answer: str
     abstained: bool
     citations: list[Citation] = []
@@ -41,5 +44,5 @@ class Answer(BaseModel):
 
     def public_dict(self) -> dict:
         """The documented JSON shape of `newsqa ask --json`."""
-        return self.model_dump(include={"question", "answer", "abstained", "citations",
+        return self.model_dump(include={"question", "standalone_question", "answer", "abstained", "citations",
                                         "confidence", "relevance", "timings_ms"})

@@ -20,6 +20,21 @@ EXAMPLES = [
 ]
 
 
+def user_questions(history: list) -> list[str]:
+    """The earlier user turns of a Gradio messages history, oldest first."""
+    questions = []
+    for message in history or []:
+        role = message.get("role") if isinstance(message, dict) else getattr(message, "role", "")
+        content = (message.get("content") if isinstance(message, dict)
+                   else getattr(message, "content", ""))
+        if isinstance(content, list):  # Gradio 6 may send content as typed parts
+            content = " ".join(part.get("text", "") for part in content
+                               if isinstance(part, dict) and part.get("type") == "text")
+        if role == "user" and isinstance(content, str) and content.strip():
+            questions.append(content)
+    return questions
+
+
 def build_app(assistant: NewsAssistant):
     import gradio as gr
 
@@ -30,7 +45,7 @@ def build_app(assistant: NewsAssistant):
             return [gr.ChatMessage(role="assistant", content="Please type a question.")]
         try:
             answer = assistant.ask(message, as_of=as_of or None, since=since or None,
-                                   sources=sources or ())
+                                   sources=sources or (), history=user_questions(history))
         except NewsqaError as error:
             return [gr.ChatMessage(role="assistant", content=f"⚠️ {error}")]
         return [gr.ChatMessage(**m) for m in chat_messages(answer)]

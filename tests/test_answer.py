@@ -81,8 +81,8 @@ def test_cli_ask_json(tmp_path):
     run = subprocess.run(newsqa + ["ask", "What did Putin demand?", "--json"], env=env,
                          check=True, capture_output=True, text=True)
     result = json.loads(run.stdout)
-    assert set(result) == {"question", "answer", "abstained", "citations", "confidence",
-                           "relevance", "timings_ms"}
+    assert set(result) == {"question", "standalone_question", "answer", "abstained",
+                           "citations", "confidence", "relevance", "timings_ms"}
     assert "legally binding" in result["answer"] and not result["abstained"]
     assert result["confidence"] >= 0.25 and result["relevance"] > 0
     assert {"n", "title", "source", "url", "published", "quote", "article_id",
