@@ -79,7 +79,12 @@ def test_chat_in_a_real_browser(server):
             box.press("Enter")
             page.get_by_text("legally binding security guarantees").first.wait_for(timeout=60_000)
             page.get_by_text("Sources (1)").first.wait_for(timeout=10_000)
-            # Second turn: the first stays on screen, the decline shows no sources.
+            # A follow-up is read against the chat: "he" is Putin.
+            box.fill("Did he agree to anything?")
+            box.press("Enter")
+            page.get_by_text("Understood as: Did Putin agree to anything?").first.wait_for(
+                timeout=60_000)
+            # Next turn: the first stays on screen, the decline shows no sources.
             box.fill("What did Biden say about the call?")
             box.press("Enter")
             page.get_by_text("could not find this in the indexed articles").first.wait_for(timeout=60_000)
