@@ -3,9 +3,11 @@
 The answer is the best-scoring sentence, plus a close runner-up, quoted verbatim: an
 extractive answer cannot say anything the articles do not say. Sentences that hold the kind
 of thing the question asks for (a date for "when", a number for "how many", a name for
-"who"/"where") get a bonus when choosing among them. The assistant declines when the best
-relevance score is below `min_relevance`, or when the question names someone or something
-that no retrieved passage mentions.
+"who"/"where") get a bonus when choosing among them; the first cited article's headline
+leads the answer when the sentences do not already contain it. The assistant declines when
+the best relevance score is below `min_relevance`, when the question names someone or
+something that no retrieved passage mentions, or when the confidence model
+(`confidence.py`) puts the chance of being right below `min_confidence`.
 """
 
 import re
