@@ -72,15 +72,6 @@ class PassageFilter:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
-    def allows(self, metadata: dict) -> bool:
-        """The same test as `chroma_where`, on one passage's stored metadata."""
-        day = int(metadata.get("published_day") or 0)
-        if self.latest_day is not None and not 0 < day <= self.latest_day:
-            return False
-        if self.earliest_day is not None and day < self.earliest_day:
-            return False
-        return not self.sources or metadata.get("source_key") in self.sources
-
     def mask(self, days: np.ndarray, sources: np.ndarray) -> np.ndarray:
         """Boolean mask over passages given their day numbers (0 = undated) and source keys."""
         keep = np.ones(len(days), dtype=bool)
