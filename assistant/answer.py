@@ -23,7 +23,7 @@ from newsqa.index.filters import day_number
 NOT_FOUND = "I could not find this in the indexed articles."
 
 # Capitalised words that start questions rather than name things.
-_QUESTION_WORDS = {
+QUESTION_WORDS = {
     "what", "who", "whom", "whose", "which", "when", "where", "why", "how", "did", "do", "does",
     "is", "are", "was", "were", "has", "have", "had", "can", "could", "will", "would", "should",
     "in", "on", "at", "according", "after", "before", "the", "a", "an", "of", "for", "to", "and",
@@ -77,7 +77,7 @@ def question_names(question: str) -> list[list[str]]:
         words = [w.strip(".").removesuffix("'s").removesuffix("’s") for w in match.group().split()]
         if not question[: match.start()].strip(" \"'“‘("):
             words = words[1:]
-        words = [w for w in words if w and w.lower() not in _QUESTION_WORDS]
+        words = [w for w in words if w and w.lower() not in QUESTION_WORDS]
         if words:
             names.append(words)
     return names

@@ -1,27 +1,37 @@
-"""The question-answering chain: question → retrieve → rerank → answer → cite, as one
-LCEL runnable.
+"""The question-answering chain: question → retrieve → rerank → answer → cite.
 
-`NewsAssistant` owns the models and the stores (loaded once) and exposes `ask()`. Each step
-is a plain runnable over a dict, so an LLM answerer can replace the extractive one behind
-the same interface.
+`NewsAssistant` owns the models and the stores (loaded once). The retrieval half is one LCEL
+runnable (follow-up rewrite → retrieve → rerank). The answer half is the extractive answerer
+and, when `NEWSQA_LLM` names a model, a generated answer streamed token by token and then
+verified (`verify.py`): unsupported sentences are dropped, and when none is supported the
+quoted answer is shown instead. `stream()` yields the tokens and finally the `Answer`;
+`ask()` returns only the `Answer`.
 """
 
 import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from newsqa.assistant.answer import ExtractiveAnswerer
-from newsqa.assistant.cite import compose
+from newsqa.assistant.answer import Draft, ExtractiveAnswerer
+from newsqa.assistant.cite import compose, compose_verified, decline_text
 from newsqa.assistant.followup import standalone_from_history
+from newsqa.assistant.generate import GenerativeAnswerer, ModelRewriter
+from newsqa.assistant.llm import load_chat_model
+from newsqa.assistant.prompt import is_decline
 from newsqa.assistant.rerank import CrossEncoder, SentenceReranker
-from newsqa.assistant.result import Answer, RetrievedPassage
+from newsqa.assistant.result import (Answer, DroppedSentence, Generation, RetrievedPassage,
+                                     SentenceVerdict)
 from newsqa.assistant.retrieve import NewsRetriever
+from newsqa.assistant.verify import CitationVerifier
 from newsqa.index.embed import TextEmbedder, load_embedder
 from newsqa.index.filters import PassageFilter
 from newsqa.index.pipeline import open_keyword_index, open_store
 from newsqa.index.store import PassageStore
 from newsqa.settings import Settings
+
+Rewriter = Callable[[str, list[str]], str | None]
 
 
 def _ms(since: float) -> float:
@@ -29,14 +39,25 @@ def _ms(since: float) -> float:
 
 
 def build_chain(retriever: NewsRetriever, reranker: SentenceReranker,
-                answerer: ExtractiveAnswerer) -> Runnable:
+                rewriter: Rewriter | None = None) -> Runnable:
+    """question (+ history, filters) → the reranked passages, as a dict of state."""
+
     def as_input(value: Any) -> dict:
         value = {"question": value} if isinstance(value, str) else dict(value)
+        started = time.perf_counter()
         asked = " ".join(str(value["question"]).split())
-        return {"question": standalone_from_history(asked, list(value.get("history") or [])),
-                "asked": asked,
+        history = [h for h in value.get("history") or [] if str(h).strip()]
+        question = None
+        if history and rewriter is not None:
+            try:
+                question = rewriter(asked, history)
+            except Exception:  # a model that fails here must not stop the question
+                question = None
+        if not question:
+            question = standalone_from_history(asked, history)
+        return {"question": question, "asked": asked,
                 "filters": value.get("filters") or PassageFilter(),
-                "started": time.perf_counter()}
+                "started": started, "rewrite_ms": _ms(started)}
 
     def retrieve(state: dict) -> dict:
         started = time.perf_counter()
@@ -49,33 +70,15 @@ def build_chain(retriever: NewsRetriever, reranker: SentenceReranker,
         return {**state, "reranked": reranker.rerank(state["question"], state["candidates"]),
                 "rerank_ms": _ms(started)}
 
-    def answer(state: dict) -> Answer:
-        started = time.perf_counter()
-        draft = answerer.draft(state["question"], state["reranked"],
-                               reference_day=state["filters"].latest_day)
-        text, citations = compose(draft)
-        return Answer(
-            question=state["asked"], answer=text,
-            standalone_question=state["question"] if state["question"] != state["asked"] else None, abstained=draft.declined,
-            citations=citations, relevance=draft.best_score, confidence=draft.confidence,
-            signals=draft.signals.as_dict() if draft.signals else {},
-            timings_ms={"retrieve": state["retrieve_ms"], "rerank": state["rerank_ms"],
-                        "answer": _ms(started), "total": _ms(state["started"])},
-            retrieved=[RetrievedPassage(
-                chunk_id=d.metadata["chunk_id"], article_id=d.metadata["article_id"],
-                title=d.metadata.get("title") or "", score=d.metadata["score"],
-                text=d.page_content) for d in state["reranked"].documents],
-        )
-
     return (RunnableLambda(as_input, name="question")
             | RunnableLambda(retrieve, name="retrieve")
-            | RunnableLambda(rerank, name="rerank")
-            | RunnableLambda(answer, name="answer_and_cite"))
+            | RunnableLambda(rerank, name="rerank"))
 
 
 class NewsAssistant:
     def __init__(self, settings: Settings, *, embedder: TextEmbedder | None = None,
-                 store: PassageStore | None = None, cross_encoder: CrossEncoder | None = None):
+                 store: PassageStore | None = None, cross_encoder: CrossEncoder | None = None,
+                 chat_model=None):
         self.settings = settings
         self.embedder = embedder or load_embedder(
             settings.embedding_model, batch_size=settings.embedding_batch_size,
@@ -99,21 +102,116 @@ class NewsAssistant:
             min_relevance=settings.min_relevance, max_sentences=settings.max_answer_sentences,
             margin=settings.answer_margin, type_bonus=settings.type_bonus,
             min_confidence=settings.min_confidence, headline=settings.answer_headline)
-        self.chain = build_chain(self.retriever, self.reranker, self.answerer)
+        self.chat_model = chat_model if chat_model is not None else load_chat_model(settings)
+        self.generator = GenerativeAnswerer(self.chat_model) if self.chat_model else None
+        self.verifier = CitationVerifier(self.cross_encoder, min_support=settings.min_support)
+        self.chain = build_chain(self.retriever, self.reranker,
+                                 ModelRewriter(self.chat_model) if self.chat_model else None)
 
-    def ask(self, question: str, *, filters: PassageFilter | None = None, as_of=None,
-            since=None, until=None, sources=(), history: list[str] | None = None) -> Answer:
-        """Answer from the indexed articles; the date/source arguments build a filter.
+    def stream(self, question: str, *, filters: PassageFilter | None = None, as_of=None,
+               since=None, until=None, sources=(),
+               history: list[str] | None = None) -> Iterator[str | Answer]:
+        """Yield the generated answer's text pieces as they come, then the final `Answer`.
 
-        `history` holds the chat's earlier user questions, oldest first: a follow-up such as
-        "What about Macron?" is rewritten against them before retrieval.
+        Without a language model (or when the assistant declines before asking one) only
+        the `Answer` is yielded. `history` holds the chat's earlier user questions, oldest
+        first: a follow-up such as "What about Macron?" is rewritten against them.
         """
         if filters is None:
             filters = PassageFilter.build(as_of=as_of, since=since, until=until, sources=sources)
-        return self.chain.invoke({"question": question, "filters": filters,
-                                  "history": history or []})
+        state = self.chain.invoke({"question": question, "filters": filters,
+                                   "history": history or []})
+        started = time.perf_counter()
+        draft = self.answerer.draft(state["question"], state["reranked"],
+                                    reference_day=state["filters"].latest_day)
+        timings = {"retrieve": state["retrieve_ms"], "rerank": state["rerank_ms"],
+                   "answer": _ms(started)}
+        if state["rewrite_ms"] >= 1:
+            timings["rewrite"] = state["rewrite_ms"]
+        if self.generator is None or draft.declined:
+            mode = "declined" if draft.declined and self.generator else "extractive"
+            yield self._extractive(state, draft, timings, Generation(
+                mode=mode, model=self.generator.name if self.generator else None))
+            return
+
+        documents = state["reranked"].documents
+        pieces: list[str] = []
+        started = time.perf_counter()
+        try:
+            for piece in self.generator.stream(state["question"], documents):
+                if not pieces:
+                    timings["first_token"] = _ms(state["started"])
+                pieces.append(piece)
+                yield piece
+        except Exception as error:  # unreachable server, model crash: quote instead
+            timings["generate"] = _ms(started)
+            yield self._extractive(state, draft, timings, Generation(
+                mode="fallback", model=self.generator.name, generated="".join(pieces) or None,
+                error=f"{type(error).__name__}: {error}"))
+            return
+        timings["generate"] = _ms(started)
+        generated = "".join(pieces).strip()
+        if is_decline(generated) or not generated:
+            timings["total"] = _ms(state["started"])
+            yield self._answer(state, decline_text("the model found no answer in the passages"),
+                               [], True, draft, timings,
+                               Generation(mode="model-declined", model=self.generator.name,
+                                          generated=generated))
+            return
+
+        started = time.perf_counter()
+        verification = self.verifier.verify(generated, documents)
+        timings["verify"] = _ms(started)
+        dropped = [DroppedSentence(sentence=c.sentence, reason=c.reason or "unsupported")
+                   for c in verification.dropped]
+        checked = [SentenceVerdict(
+            sentence=c.sentence, supported=c.supported, support=c.support, coverage=c.coverage,
+            cross_encoder=c.cross_encoder, reason=c.reason,
+            chunk_id=c.document.metadata.get("chunk_id") if c.document else None)
+            for c in verification.checks]
+        if not verification.kept:
+            yield self._extractive(state, draft, timings, Generation(
+                mode="fallback", model=self.generator.name, generated=generated,
+                dropped=dropped, sentences=checked))
+            return
+        text, citations = compose_verified(verification)
+        timings["total"] = _ms(state["started"])
+        yield self._answer(state, text, citations, False, draft, timings, Generation(
+            mode="partial" if dropped else "generated", model=self.generator.name,
+            generated=generated, dropped=dropped, sentences=checked), confidence=None)
+
+    def ask(self, question: str, **options) -> Answer:
+        """The final `Answer` of `stream()` (same arguments)."""
+        answer = None
+        for answer in self.stream(question, **options):
+            pass
+        return answer
+
+    def _extractive(self, state: dict, draft: Draft, timings: dict,
+                    generation: Generation) -> Answer:
+        text, citations = compose(draft)
+        timings["total"] = _ms(state["started"])
+        return self._answer(state, text, citations, draft.declined, draft, timings, generation)
+
+    @staticmethod
+    def _answer(state: dict, text: str, citations: list, abstained: bool, draft: Draft,
+                timings: dict, generation: Generation, **overrides) -> Answer:
+        fields = dict(
+            question=state["asked"], answer=text,
+            standalone_question=state["question"] if state["question"] != state["asked"] else None,
+            abstained=abstained, citations=citations, relevance=draft.best_score,
+            confidence=draft.confidence,
+            signals=draft.signals.as_dict() if draft.signals else {},
+            timings_ms=timings, generation=generation,
+            retrieved=[RetrievedPassage(
+                chunk_id=d.metadata["chunk_id"], article_id=d.metadata["article_id"],
+                title=d.metadata.get("title") or "", score=d.metadata["score"],
+                text=d.page_content) for d in state["reranked"].documents],
+        )
+        fields.update(overrides)
+        return Answer(**fields)
 
     def warm_up(self) -> None:
-        """Load both models now rather than on the first question."""
+        """Load the models now rather than on the first question."""
         self.embedder.embed_query("warm up")
         self.cross_encoder.score("warm up", ["warm up"])

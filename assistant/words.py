@@ -20,12 +20,12 @@ def _stemmer():
 
 
 @lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
+def stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN_PLUS
 
     return frozenset(STOPWORDS_EN_PLUS)
 
 
 def content_stems(text: str) -> list[str]:
-    stop = _stopwords()
+    stop = stopwords()
     return _stemmer().stemWords([w for w in _WORD.findall(text.lower()) if w not in stop])

@@ -24,7 +24,8 @@ def default_out(settings: Settings, testset_name: str, stamp: str) -> Path:
 def run_eval_command(testset: str, limit: int | None = None, out: Path | None = None,
                      as_json: bool = False, data_dir: Path | None = None,
                      corpus: Path | None = None, check_floors: bool = False,
-                     use_dates: bool = True, console: Console | None = None, stdout: Console | None = None) -> dict:
+                     use_dates: bool = True, console: Console | None = None, stdout: Console | None = None,
+                     llm: str | None = None, sample: int | None = None) -> dict:
     """Evaluate `testset`, write results/summary/report into `out`, return the summary.
 
     Progress goes to `console` (stderr), the overview table to `stdout`; `as_json` prints
@@ -38,11 +39,15 @@ def run_eval_command(testset: str, limit: int | None = None, out: Path | None = 
 
     if limit is not None and limit < 1:
         raise NewsqaError("--limit must be a positive number of questions.")
+    if sample is not None and sample < 1:
+        raise NewsqaError("--sample must be a positive number of questions.")
     console = console or Console(stderr=True)
-    settings = Settings(**({"data_dir": data_dir} if data_dir is not None else {}))
+    overrides = {"data_dir": data_dir, "llm": llm}
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     evalset = resolve(testset, corpus)
     started_at = time.strftime("%Y-%m-%dT%H:%M:%S")
-    run = run_eval(evalset, settings, limit=limit, console=console, use_dates=use_dates)
+    run = run_eval(evalset, settings, limit=limit, console=console, use_dates=use_dates,
+                   sample=sample)
     summary = build_summary(run, started_at)
     folder = Path(out) if out else default_out(settings, evalset.name,
                                                started_at.replace(":", "").replace("-", ""))
@@ -94,10 +99,60 @@ def eval_command(
     corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Articles for a test-set file (default: the repo's samples/).")] = None,
     check_floors: Annotated[bool, typer.Option("--check-floors", help="Exit 1 when a metric is outside eval/floors.toml.")] = False,
     ignore_dates: Annotated[bool, typer.Option("--ignore-dates", help="Ask without each question's as-of date (an ablation: shows what the date filter is worth).")] = False,
+    sample: Annotated[Optional[int], typer.Option("--sample", help="N questions spread evenly over the set (the same N on every run).")] = None,
+    llm: Annotated[Optional[list[str]], typer.Option("--llm", help="Answer with this model (none, llamacpp:PATH.gguf, openai:MODEL, ...). Repeat to compare several side by side.")] = None,
 ) -> None:
     """Score the assistant on a test set: accuracy, retrieval, citations, honesty, latency."""
-    run_eval_command(testset, limit=limit, out=out, as_json=as_json, data_dir=data_dir,
-                     corpus=corpus, check_floors=check_floors, use_dates=not ignore_dates)
+    specs = llm or [None]
+    summaries = []
+    for spec in specs:
+        folder = out / _slug(spec) if out and len(specs) > 1 else out
+        summaries.append(run_eval_command(
+            testset, limit=limit, out=folder, as_json=as_json and len(specs) == 1,
+            data_dir=data_dir, corpus=corpus, check_floors=check_floors,
+            use_dates=not ignore_dates, llm=spec, sample=sample,
+            stdout=Console(quiet=True) if len(specs) > 1 else None))
+    if len(specs) > 1:
+        if as_json:
+            print(json.dumps({_slug(s): summary for s, summary in zip(specs, summaries)},
+                             indent=2, ensure_ascii=False))
+        else:
+            _print_comparison(specs, summaries, Console())
+
+
+def _slug(spec: str | None) -> str:
+    import re
+
+    from newsqa.assistant.llm import parse_spec
+
+    return re.sub(r"[^\w.-]+", "_", parse_spec(spec).label).strip("_")
+
+
+COMPARED = [("accuracy_answerable", "accuracy (answerable)"), ("accuracy", "accuracy (all)"),
+            ("citation_precision", "citation precision"),
+            ("decline_rate_unanswerable", "declined (unanswerable)"),
+            ("wrong_answer_rate", "wrong rate"), ("crag_score", "CRAG"),
+            ("llm_generated_rate", "model answer used"), ("llm_partial_rate", "trimmed"),
+            ("llm_fallback_rate", "fell back to quotes"),
+            ("llm_model_declined_rate", "model declined"),
+            ("latency_p50_ms", "p50 ms"), ("latency_p95_ms", "p95 ms"),
+            ("first_token_p50_ms", "first token p50 ms")]
+
+
+def _print_comparison(specs: list, summaries: list[dict], console: Console) -> None:
+    from rich.table import Table
+
+    from newsqa.eval.report import fmt
+
+    table = Table(title=f"newsqa eval: {summaries[0]['testset']}, answerers side by side")
+    table.add_column("metric")
+    for spec in specs:
+        table.add_column(_slug(spec), justify="right")
+    for key, label in COMPARED:
+        values = [s["metrics"].get(key) for s in summaries]
+        if any(v is not None for v in values):
+            table.add_row(label, *(fmt(v) if v is not None else "–" for v in values))
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:

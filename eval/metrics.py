@@ -135,6 +135,25 @@ def latency_metrics(results: list[QuestionResult]) -> Metrics:
     }
 
 
+MODES = ("generated", "partial", "fallback", "model-declined", "declined")
+
+
+def generation_metrics(results: list[QuestionResult]) -> Metrics:
+    """How often a language model's answer was used, trimmed or replaced (LLM runs only)."""
+    if not any(r.observed.generation.get("model") for r in results):
+        return {}
+    modes = [r.observed.generation.get("mode", "extractive") for r in results]
+    first = [r.observed.timings_ms["first_token"] for r in results
+             if "first_token" in r.observed.timings_ms]
+    checks = [c for r in results for c in r.observed.generation.get("sentences", [])]
+    return {
+        **{f"llm_{mode.replace('-', '_')}_rate": mean(m == mode for m in modes) for mode in MODES},
+        "llm_sentences_supported_rate": mean(c.get("supported", False) for c in checks),
+        "first_token_p50_ms": percentile(first, 50),
+        "first_token_p95_ms": percentile(first, 95),
+    }
+
+
 def count_metrics(results: list[QuestionResult]) -> Metrics:
     return {
         "n": len(results),
@@ -150,7 +169,8 @@ def count_metrics(results: list[QuestionResult]) -> Metrics:
 def summarize(results: list[QuestionResult]) -> Metrics:
     """Every metric for one group of questions, flat, metric name -> value."""
     return {**count_metrics(results), **answer_metrics(results), **retrieval_metrics(results),
-            **citation_metrics(results), **honesty_metrics(results), **latency_metrics(results)}
+            **citation_metrics(results), **honesty_metrics(results), **latency_metrics(results),
+            **generation_metrics(results)}
 
 
 def by_type(results: list[QuestionResult]) -> dict[str, Metrics]:

@@ -18,6 +18,10 @@ OVERVIEW = [
     ("Citations", ["citation_precision", "citation_correct_rate", "cited_answer_rate"]),
     ("Honesty", ["decline_rate_unanswerable", "decline_rate_answerable", "wrong_answer_rate",
                  "crag_score"]),
+    ("Language model", ["llm_generated_rate", "llm_partial_rate", "llm_fallback_rate",
+                        "llm_model_declined_rate", "llm_declined_rate",
+                        "llm_sentences_supported_rate", "first_token_p50_ms",
+                        "first_token_p95_ms"]),
     ("Cost", ["index_build_s", "index_chunks_per_s", "index_passages", "latency_p50_ms",
               "latency_p95_ms", "run_s"]),
     ("Counts", ["n", "n_answerable", "n_unanswerable", "n_answered", "n_answer_hit_scored",
@@ -70,6 +74,8 @@ def result_line(result: QuestionResult) -> dict:
     data["timings_ms"] = observed["timings_ms"]
     data["retrieved"] = observed["ranking"]
     data["citations"] = observed["citations"]
+    if observed.get("generation"):
+        data["generation"] = observed["generation"]
     return data
 
 
@@ -116,12 +122,15 @@ def write_report(summary: dict, results: list[QuestionResult], folder: Path) -> 
              f"{summary['description']}.", "",
              f"Run started {summary['started_at']}; {metrics['n']} of "
              f"{summary['questions_in_set']} questions"
-             + (f" (--limit {summary['limit']})" if summary["limit"] else "") + ".",
+             + (f" (--limit {summary['limit']})" if summary["limit"] else "")
+             + (f" (--sample {summary['sample']})" if summary.get("sample") else "") + ".",
              f"Index: {index['folder']} ({'reused' if index['reused'] else 'built now'}; "
              f"built {index['built_at']}, {index['skipped']} inputs skipped).",
              "Settings: " + ", ".join(f"{k}={v}" for k, v in summary["settings"].items()
                                       if k != "reranker_model") + ".", ""]
     for title, names in OVERVIEW:
+        if all(metrics.get(name) is None for name in names):
+            continue  # e.g. the language-model section of an extractive run
         lines += [f"## {title}", ""]
         lines += _table(["metric", "value"], [[name, fmt(metrics.get(name))] for name in names])
         lines.append("")

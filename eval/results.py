@@ -47,6 +47,8 @@ class Observed(BaseModel):
     ranking: list[RankedPassage] = Field(default_factory=list)
     latency_ms: float = 0.0
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    generation: dict = Field(default_factory=dict, description="How the answer was written "
+                             "(mode, model, verified sentences): Answer.generation.")
     probe_consistent: bool = Field(True, description="The deeper ranking starts with the "
                                                      "chain's own passages.")
 

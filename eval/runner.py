@@ -40,6 +40,7 @@ class EvalRun:
     seconds: float
     limit: int | None
     use_dates: bool = True
+    sample: int | None = None
 
 
 def _also_in(doc: Document | None) -> list[str]:
@@ -85,6 +86,7 @@ def observe(assistant: NewsAssistant, question: str, depth: int,
         ranking=ranking(answer, deeper, depth),
         latency_ms=float(answer.timings_ms.get("total", 0.0)),
         timings_ms=dict(answer.timings_ms),
+        generation=answer.generation.model_dump(exclude_defaults=True),
         probe_consistent=(not deeper
                           or [d.metadata["chunk_id"] for d in deeper[:len(used)]] == used),
     )
@@ -104,16 +106,31 @@ def _progress(console: Console) -> Progress:
                     console=console, transient=False)
 
 
+def fixed_sample(questions: list, size: int) -> list:
+    """`size` questions spread evenly over the set (every k-th), the same on every run.
+
+    Test sets are ordered by week or by question type, so the first N would not be typical.
+    """
+    if size >= len(questions):
+        return list(questions)
+    step = len(questions) / size
+    return [questions[int(i * step)] for i in range(size)]
+
+
 def run_eval(evalset: EvalSet, settings: Settings, *, limit: int | None = None,
              depth: int = DEPTH, console: Console | None = None,
-             embedder: TextEmbedder | None = None, use_dates: bool = True) -> EvalRun:
-    """Index the set's corpus (cached), then ask every question (the first `limit`)."""
+             embedder: TextEmbedder | None = None, use_dates: bool = True,
+             sample: int | None = None) -> EvalRun:
+    """Index the set's corpus (cached), then ask every question (the first `limit`, or an
+    evenly spread `sample`)."""
     console = console or Console(stderr=True)
     started = time.perf_counter()
     embedder = embedder or load_embedder(settings.embedding_model,
                                          batch_size=settings.embedding_batch_size,
                                          threads=settings.threads)
     questions = evalset.questions[:limit] if limit else evalset.questions
+    if sample:
+        questions = fixed_sample(questions, sample)
     with _progress(console) as bar:
         task = bar.add_task(f"Indexing {evalset.corpus.name}", total=None)
         index = cached_index(evalset.corpus, settings, embedder,
@@ -134,4 +151,4 @@ def run_eval(evalset: EvalSet, settings: Settings, *, limit: int | None = None,
                                                                depth, filters)))
             bar.advance(asking)
     return EvalRun(evalset, index.settings, index, results, depth,
-                   time.perf_counter() - started, limit, use_dates)
+                   time.perf_counter() - started, limit, use_dates, sample)

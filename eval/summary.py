@@ -35,6 +35,7 @@ def build_summary(run: EvalRun, started_at: str) -> dict:
         "description": run.evalset.description,
         "started_at": started_at,
         "limit": run.limit,
+        "sample": run.sample,
         "questions_in_set": len(run.evalset.questions),
         "settings": {
             "top_k": settings.top_k,
@@ -50,7 +51,8 @@ def build_summary(run: EvalRun, started_at: str) -> dict:
             "max_answer_sentences": settings.max_answer_sentences,
             **settings.model_dump(include={
                 "rerank_max_pairs", "search_depth", "recency_bonus", "dedupe_threshold",
-                "type_bonus", "answer_margin", "min_confidence", "answer_headline"}),
+                "type_bonus", "answer_margin", "min_confidence", "answer_headline", "llm",
+                "min_support", "llm_max_tokens", "llm_temperature"}),
             "as_of_dates": run.use_dates,
         },
         "index": {

@@ -20,6 +20,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
+LLMOption = Annotated[Optional[str], typer.Option("--llm", help="none, llamacpp:PATH.gguf, llamacpp:smollm2, openai:MODEL or ollama:MODEL (env NEWSQA_LLM).")]
 DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Index folder (default ./data, env NEWSQA_DATA_DIR).")]
 
 
@@ -67,24 +68,43 @@ def ask(
     until: Annotated[Optional[str], typer.Option(help="Only articles published on or before this date.")] = None,
     source: Annotated[Optional[list[str]], typer.Option(help="Only this publisher (repeatable).")] = None,
     embedding_model: Annotated[Optional[str], typer.Option(help="Model folder or alias (minilm, bge-small).")] = None,
+    llm: LLMOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Answer a question from the indexed articles, with cited sources."""
+    """Answer a question from the indexed articles, with cited sources.
+
+    With a language model (--llm) its draft streams to stderr as it is written; the
+    verified answer with its citations follows on stdout.
+    """
     from newsqa.assistant.chain import NewsAssistant
-    from newsqa.assistant.chat import citation_line, confidence_line
+    from newsqa.assistant.chat import citation_line, confidence_line, generation_line
 
     assistant = NewsAssistant(settings_from(data_dir=data_dir, top_k=top_k,
-                                            embedding_model=embedding_model))
+                                            embedding_model=embedding_model, llm=llm))
     if assistant.store.count() == 0:
         raise NewsqaError(f"The index in {assistant.settings.data_dir} is empty. Add articles "
                           "first: newsqa ingest PATH... --data-dir DIR")
-    answer = assistant.ask(question, as_of=as_of, since=since, until=until, sources=source or ())
+    answer = None
+    drafting = False
+    for item in assistant.stream(question, as_of=as_of, since=since, until=until,
+                                 sources=source or ()):
+        if isinstance(item, str):
+            if not as_json:
+                if not drafting:
+                    err.print("[dim]Draft (being checked against the articles):[/dim] ", end="")
+                    drafting = True
+                err.print(item, end="", style="dim", highlight=False, markup=False)
+        else:
+            answer = item
+    if drafting:
+        err.print()
     if as_json:
         print(json.dumps(answer.public_dict(), ensure_ascii=False, indent=2))
         return
     out.print(answer.answer, highlight=False)
-    if confidence_line(answer):
-        out.print(confidence_line(answer), style="dim", highlight=False)
+    for line in (generation_line(answer), confidence_line(answer)):
+        if line:
+            out.print(line, style="dim", highlight=False)
     if answer.citations:
         out.print("\n[bold]Sources[/bold]")
         for citation in answer.citations:
@@ -97,12 +117,13 @@ def serve(
     host: Annotated[Optional[str], typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port (default 7860).")] = None,
     data_dir: DataDir = None,
+    llm: LLMOption = None,
     samples: Annotated[bool, typer.Option(help="Ingest the bundled sample articles when the index is empty.")] = True,
 ) -> None:
     """Start the chat UI in the browser."""
     from newsqa.ui import serve as run_server
 
-    settings = settings_from(host=host, port=port, data_dir=data_dir)
+    settings = settings_from(host=host, port=port, data_dir=data_dir, llm=llm)
     out.print(f"newsqa chat on http://{settings.host}:{settings.port} (index: {settings.data_dir})")
     run_server(settings, with_samples=samples)
 

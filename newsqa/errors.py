@@ -32,3 +32,7 @@ class StoreError(NewsqaError):
 
 class FilterError(NewsqaError):
     """A date or source filter cannot be understood."""
+
+
+class LLMError(NewsqaError):
+    """A language model cannot be set up or reached (the message says how to fix it)."""

@@ -92,6 +92,21 @@ class Settings(BaseSettings):
         2.5, description="Extra answer sentences must score within this much of the best one."
     )
 
+    llm: str = Field(
+        "none", description="Answer generator: none (extractive), llamacpp:PATH.gguf, "
+                            "llamacpp:smollm2, openai:MODEL or ollama:MODEL.")
+    openai_base_url: str | None = Field(
+        None, description="OpenAI-compatible server for `openai:` models, e.g. http://127.0.0.1:8080/v1.")
+    openai_api_key: str | None = Field(None, description="API key for `openai:` models (local servers ignore it).")
+    ollama_url: str = Field("http://127.0.0.1:11434", description="Ollama server for `ollama:` models.")
+    llm_max_tokens: int = Field(200, ge=16, le=4096, description="Longest generated answer, in tokens.")
+    llm_temperature: float = Field(0.0, ge=0, le=2)
+    llm_context: int = Field(4096, ge=512, description="Context window for in-process llama.cpp models.")
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for a remote model.")
+    min_support: float = Field(
+        0.5, ge=0, le=1,
+        description="Support score an LLM answer sentence needs to keep its citation (assistant/verify.py).")
+
     @field_validator("embedding_model")
     @classmethod
     def _resolve_alias(cls, value: str) -> str:

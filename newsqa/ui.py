@@ -40,15 +40,26 @@ def build_app(assistant: NewsAssistant):
 
     from newsqa.errors import NewsqaError
 
-    def respond(message: str, history: list, as_of: str, since: str, sources: list[str]) -> list:
+    def respond(message: str, history: list, as_of: str, since: str, sources: list[str]):
+        """Streams a model's draft as it is written, then the verified, cited answer."""
         if not message or not message.strip():
-            return [gr.ChatMessage(role="assistant", content="Please type a question.")]
+            yield [gr.ChatMessage(role="assistant", content="Please type a question.")]
+            return
+        draft = ""
         try:
-            answer = assistant.ask(message, as_of=as_of or None, since=since or None,
-                                   sources=sources or (), history=user_questions(history))
+            for item in assistant.stream(message, as_of=as_of or None, since=since or None,
+                                         sources=sources or (),
+                                         history=user_questions(history)):
+                if isinstance(item, str):
+                    draft += item
+                    yield [gr.ChatMessage(role="assistant", content=draft + " ▌"),
+                           gr.ChatMessage(role="assistant", content="Checking each sentence "
+                                          "against the articles…", metadata={
+                                              "title": "Sources", "status": "pending"})]
+                else:
+                    yield [gr.ChatMessage(**m) for m in chat_messages(item)]
         except NewsqaError as error:
-            return [gr.ChatMessage(role="assistant", content=f"⚠️ {error}")]
-        return [gr.ChatMessage(**m) for m in chat_messages(answer)]
+            yield [gr.ChatMessage(role="assistant", content=f"⚠️ {error}")]
 
     filters = [
         gr.Textbox("", label="As of (YYYY-MM-DD): use nothing published later", placeholder="any date"),
@@ -85,7 +96,7 @@ def ensure_sample_articles(assistant: NewsAssistant) -> None:
 
 
 def serve(settings: Settings, *, with_samples: bool = True, block: bool = True):
-    assistant = NewsAssistant(settings)
+    assistant = NewsAssistant(settings)  # loads the language model too, if one is set
     if with_samples:
         ensure_sample_articles(assistant)
     assistant.warm_up()

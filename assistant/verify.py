@@ -1,0 +1,235 @@
+"""Check a generated answer sentence by sentence, and cite the passage that supports each.
+
+Small models cite the wrong passage when asked to cite inline, and sometimes say what no
+passage says. So citations are attached here, after generation: each answer sentence is
+matched to the passages the model was given, and keeps its citation only when one passage
+supports it.
+
+The support score mixes two views: how many of the sentence's content words the passage
+(with its title) contains, and the cross-encoder's score for the sentence against the
+passage's closest sentences. Three hard checks catch what both views miss, the typical
+errors of small models:
+
+* words in quotation marks that the passage does not have, word for word;
+* a number (digits or "two".."twenty") the passage does not have;
+* a name the passage does not mention;
+* a role swap: a name before a verb that the source puts after it ("Putin advised Macron"
+  against "Macron advised Putin"; passives with "by" are left alone).
+
+A sentence without content words ("Yes.") is neither supported nor refuted: it is kept only
+next to a supported sentence.
+"""
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from langchain_core.documents import Document
+
+from newsqa.assistant.answer import QUESTION_WORDS
+from newsqa.assistant.prompt import INJECTION
+from newsqa.assistant.rerank import CrossEncoder
+from newsqa.assistant.words import content_stems, stopwords
+from newsqa.index.sentences import split_sentences
+
+_CANDIDATES_PER_SENTENCE = 6
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty".split())}
+_NAME_RUN = re.compile(r"(?:[A-Z][\w'’.-]*[\w])(?:\s+(?:of\s+|the\s+)?(?:[A-Z][\w'’.-]*[\w]))*")
+_TOKEN = re.compile(r"[^\W_]+")
+_QUOTED = re.compile(r"[\"“”]([^\"“”]{3,200})[\"“”]")
+
+
+_NOTHING_TO_CHECK = set(content_stems("yes no indeed correct right true false"))
+
+
+def _adjacent(text: str, a, b) -> bool:
+    """Two sentences with nothing but whitespace between them."""
+    first, second = (a, b) if a.start < b.start else (b, a)
+    return not text[first.end:second.start].strip()
+
+
+def _flat(text: str) -> str:
+    """Lowercase words only, so quotes compare across punctuation and spacing."""
+    return " ".join(_TOKEN.findall(text.lower()))
+# Capitalised at the start of a sentence by grammar, not because they name something.
+_SENTENCE_OPENERS = frozenset({"yes", "no", "however", "also", "but", "still", "then", "there",
+                               "instead", "meanwhile", "overall", "finally", "first", "second",
+                               "both", "neither", "according", "although", "while", "after",
+                               "before", "since", "during", "despite", "today", "yesterday"})
+
+
+@dataclass
+class SentenceCheck:
+    sentence: str
+    support: float = 0.0
+    supported: bool = False
+    reason: str | None = None  # why it was not supported
+    document: Document | None = None
+    start: int = 0  # quote offsets in document.page_content
+    end: int = 0
+    coverage: float = 0.0
+    cross_encoder: float | None = None
+    neutral: bool = False  # no content words: neither supported nor refuted
+
+
+@dataclass
+class Verification:
+    checks: list[SentenceCheck] = field(default_factory=list)
+
+    @property
+    def kept(self) -> list[SentenceCheck]:
+        if not any(c.supported for c in self.checks):
+            return []
+        return [c for c in self.checks if c.supported or c.neutral]
+
+    @property
+    def dropped(self) -> list[SentenceCheck]:
+        kept = {id(c) for c in self.kept}
+        return [c for c in self.checks if id(c) not in kept]
+
+
+def numbers_in(text: str) -> set[str]:
+    found = {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+    found |= {_NUMBER_WORDS[w] for w in _TOKEN.findall(text.lower()) if w in _NUMBER_WORDS}
+    return found
+
+
+def names_in(sentence: str, common: frozenset[str]) -> list[list[str]]:
+    """Runs of capitalised words; a sentence's first word only when it is not a common word."""
+    runs = []
+    for match in _NAME_RUN.finditer(sentence):
+        words = [w.removesuffix("'s").removesuffix("’s") for w in match.group().split()
+                 if w not in ("of", "the")]
+        words = [w for w in words if w.lower() not in common]
+        if words:
+            runs.append(words)
+    return runs
+
+
+def _mentions(word: str, tokens: set[str]) -> bool:
+    """`Russian` matches `Russia`, `Macron's` matches `Macron`: compare 5-letter prefixes."""
+    stem = word.lower()[:5]
+    return any(token.startswith(stem) for token in tokens)
+
+
+def _near(positions: list[int], anchors: list[int], before: int, after: int) -> bool:
+    return any(-before <= p - a <= after and p != a for p in positions for a in anchors)
+
+
+def role_swap(answer: str, source: str, common: frozenset[str] = frozenset()) -> str | None:
+    """'X <verb> … Y' in the answer where the source has X as the object of the same verb.
+
+    Only the pattern small models get wrong is checked: a name right before a verb, another
+    name after it. The source contradicts it when X follows the verb there and Y does not
+    ("The Russian president agreed to stay in contact with Macron" against "Macron agreed to
+    stay in contact with Putin"), or when Y comes first ("Macron advised Putin" against
+    "Putin advised Macron"). Passives ("advised by") reverse the order and are left alone.
+    """
+    a_tokens = [t.lower() for t in _TOKEN.findall(answer)]
+    s_tokens = [t.lower() for t in _TOKEN.findall(source)]
+    if "by" in a_tokens or "by" in s_tokens:
+        return None
+    names = [run[-1].lower() for run in names_in(answer, common)]
+    names = [n for n in dict.fromkeys(names) if n in a_tokens]
+    s_stems = [(content_stems(t) or [""])[0] for t in s_tokens]
+    for subject in names:
+        i = a_tokens.index(subject)
+        verb = next((t for t in a_tokens[i + 1:i + 3] if t not in _SPEECH and content_stems(t)),
+                    None)
+        if verb is None:
+            continue
+        v = a_tokens.index(verb, i + 1)
+        objects = [n for n in names if n != subject and v < a_tokens.index(n) <= v + 8]
+        verb_at = [j for j, stem in enumerate(s_stems) if stem == content_stems(verb)[0]]
+        if not objects or not verb_at:
+            continue
+        subject_at = [j for j, t in enumerate(s_tokens) if t == subject]
+        if _near(subject_at, verb_at, 4, 0):
+            continue  # the source has the same subject before the verb
+        if not _near(subject_at, verb_at, 0, 8):
+            continue  # the source does not put it after the verb either
+        object_at = [j for j, t in enumerate(s_tokens) if t in objects]
+        if _near(object_at, verb_at, 4, 0) or not _near(object_at, verb_at, 0, 8):
+            return (f"in the source {subject.title()} is not the one who {verb}"
+                    + (f" ({objects[0].title()} is)" if _near(object_at, verb_at, 4, 0) else ""))
+    return None
+
+
+_SPEECH = {"said", "say", "says", "told", "tell", "tells", "added", "add", "adds", "noted",
+           "according", "wrote", "write", "writes", "asked", "ask", "asks"}
+
+
+class CitationVerifier:
+    def __init__(self, cross_encoder: CrossEncoder, *, min_support: float = 0.5,
+                 ce_weight: float = 0.5):
+        self.cross_encoder = cross_encoder
+        self.min_support = min_support
+        self.ce_weight = ce_weight
+
+    def verify(self, answer: str, documents: list[Document]) -> Verification:
+        common = frozenset(QUESTION_WORDS | stopwords() | _SENTENCE_OPENERS)
+        sentences = [s.text for s in split_sentences(answer.strip()) if s.text.strip()]
+        passages = [(doc, split_sentences(doc.page_content)) for doc in documents]
+        return Verification([self._check(s, passages, common) for s in sentences])
+
+    def _check(self, sentence: str, passages, common) -> SentenceCheck:
+        stems = set(content_stems(sentence)) - _NOTHING_TO_CHECK
+        if not stems:
+            return SentenceCheck(sentence, neutral=True, reason="states nothing to check")
+        candidates = []  # (overlap, doc, sentence, its stems) over every passage sentence
+        for doc, parts in passages:
+            title = set(content_stems(doc.metadata.get("title") or ""))
+            for part in parts:
+                if INJECTION.search(part.text):
+                    continue  # the model never saw it, and it is no evidence of anything
+                bag = set(content_stems(part.text))
+                candidates.append((len(stems & (bag | title)) / len(stems), doc, part, bag | title))
+        if not candidates:
+            return SentenceCheck(sentence, reason="no passage to check it against")
+        candidates.sort(key=lambda c: -c[0])
+        top = candidates[:_CANDIDATES_PER_SENTENCE]
+        scores = self.cross_encoder.score(
+            sentence, [f"{doc.metadata.get('title') or ''}. {part.text}" for _, doc, part, _ in top])
+        best = None
+        for (_, doc, part, bag), ce in zip(top, scores.tolist()):
+            # An answer sentence may fuse two neighbouring sentences of one passage; words
+            # from further away do not count (that is how spliced inventions look).
+            partner = max((c for c in candidates if c[1] is doc and c[2] is not part
+                           and _adjacent(doc.page_content, c[2], part)),
+                          key=lambda c: len(stems & (bag | c[3])), default=None)
+            words = bag | (partner[3] if partner else set())
+            coverage = len(stems & words) / len(stems)
+            support = self.ce_weight / (1 + math.exp(-ce)) + (1 - self.ce_weight) * coverage
+            if best is None or support > best.support:
+                start, end = part.start, part.end
+                if partner and len(stems & words) > len(stems & bag):
+                    start, end = min(start, partner[2].start), max(end, partner[2].end)
+                best = SentenceCheck(sentence, support=round(support, 4), document=doc,
+                                     start=start, end=end, coverage=round(coverage, 4),
+                                     cross_encoder=round(ce, 3))
+        best.reason = self._refute(sentence, best, common)
+        if best.reason is None and best.support < self.min_support:
+            best.reason = f"support {best.support:.2f} is below {self.min_support:.2f}"
+        best.supported = best.reason is None
+        return best
+
+    @staticmethod
+    def _refute(sentence: str, check: SentenceCheck, common) -> str | None:
+        doc = check.document
+        source = f"{doc.metadata.get('title') or ''}\n{doc.page_content}"
+        flat_source = _flat(source)
+        for quoted in _QUOTED.findall(sentence):
+            if len(quoted.split()) >= 2 and _flat(quoted) not in flat_source:
+                return f"the quote “{quoted.strip()}” is not in the passage"
+        missing = numbers_in(sentence) - numbers_in(source)
+        if missing:
+            return f"the number {sorted(missing)[0]} is not in the passage"
+        tokens = {t.lower() for t in _TOKEN.findall(source)}
+        for run in names_in(sentence, common):
+            if not _mentions(run[-1], tokens):
+                return f"the passage does not mention {' '.join(run)}"
+        swapped = role_swap(sentence, doc.page_content[check.start:check.end], common)
+        return f"roles swapped: {swapped}" if swapped else None
