@@ -142,19 +142,18 @@ def role_swap(answer: str, source: str, common: frozenset[str] = frozenset()) ->
         if verb is None:
             continue
         v = a_tokens.index(verb, i + 1)
-        objects = [n for n in names if n != subject and v < a_tokens.index(n) <= v + 8]
+        objects = [n for n in names if n != subject and v < a_tokens.index(n) <= v + 12]
         verb_at = [j for j, stem in enumerate(s_stems) if stem == content_stems(verb)[0]]
         if not objects or not verb_at:
             continue
         subject_at = [j for j, t in enumerate(s_tokens) if t == subject]
         if _near(subject_at, verb_at, 4, 0):
             continue  # the source has the same subject before the verb
-        if not _near(subject_at, verb_at, 0, 8):
-            continue  # the source does not put it after the verb either
         object_at = [j for j, t in enumerate(s_tokens) if t in objects]
-        if _near(object_at, verb_at, 4, 0) or not _near(object_at, verb_at, 0, 8):
-            return (f"in the source {subject.title()} is not the one who {verb}"
-                    + (f" ({objects[0].title()} is)" if _near(object_at, verb_at, 4, 0) else ""))
+        if _near(object_at, verb_at, 4, 0):  # the source: "<object> <verb>"
+            return f"in the source {objects[0].title()} {verb}, not {subject.title()}"
+        if _near(subject_at, verb_at, 0, 12) and not _near(object_at, verb_at, 0, 12):
+            return f"in the source {subject.title()} is not the one who {verb}"
     return None
 
 

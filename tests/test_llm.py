@@ -288,3 +288,44 @@ def test_ask_json_reports_how_the_answer_was_written(smollm_assistant):
     assert result["generation"]["mode"] in ("generated", "partial", "fallback", "model-declined")
     assert {"sentence", "supported", "support"} <= set((result["generation"]["sentences"] or [{}])[0]) \
         or result["generation"]["mode"] == "model-declined"
+
+
+def test_chat_ui_streams_the_draft_then_shows_verified_sources(tmp_path):
+    _needs_llm()
+    from gradio_client import Client
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+
+    def ready() -> bool:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return True
+        except OSError:
+            return False
+
+    env = {**os.environ, "NEWSQA_LLM_MAX_TOKENS": "64"}
+    with background_process(
+        [sys.executable, "-m", "newsqa.cli", "serve", "--port", str(port), "--data-dir",
+         str(tmp_path / "data"), "--llm", "llamacpp:smollm2"],
+        tmp_path / "server.log", ready, what="the app", timeout=180, env=env,
+    ):
+        client = Client(url, verbose=False)
+        job = client.submit("What did Macron advise Putin?", api_name="/chat")
+        final = job.result()
+        updates = job.outputs()
+    assert len(updates) > 2, "the draft should arrive in pieces"
+    draft = updates[1] if isinstance(updates[1], list) else [updates[1]]
+    assert any("Checking each sentence" in str(m) for m in draft)
+    messages = final if isinstance(final, list) else [final]
+    sources = [m for m in messages if isinstance(m, dict) and (m.get("metadata") or {}).get("title")]
+    assert sources and sources[0]["metadata"]["title"].startswith("Sources")
+    assert "Inside Macron's Friday call with Putin" in sources[0]["content"]
+    assert "▌" not in str(messages)
+
+
+def test_fetch_model_names_the_models_it_knows(tmp_path):
+    from newsqa.fetch import fetch_model
+
+    with pytest.raises(Exception, match="Unknown model 'gpt-9'. Available: qwen2.5-coder-1.5b"):
+        fetch_model("gpt-9", tmp_path)
