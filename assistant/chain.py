@@ -104,7 +104,8 @@ class NewsAssistant:
             min_confidence=settings.min_confidence, headline=settings.answer_headline)
         self.chat_model = chat_model if chat_model is not None else load_chat_model(settings)
         self.generator = GenerativeAnswerer(self.chat_model) if self.chat_model else None
-        self.verifier = CitationVerifier(self.cross_encoder, min_support=settings.min_support)
+        self.verifier = CitationVerifier(self.cross_encoder, min_support=settings.min_support,
+                                         min_relevance=settings.min_answer_relevance)
         self.chain = build_chain(self.retriever, self.reranker,
                                  ModelRewriter(self.chat_model) if self.chat_model else None)
 
@@ -160,7 +161,7 @@ class NewsAssistant:
             return
 
         started = time.perf_counter()
-        verification = self.verifier.verify(generated, documents)
+        verification = self.verifier.verify(generated, documents, question=state["question"])
         timings["verify"] = _ms(started)
         dropped = [DroppedSentence(sentence=c.sentence, reason=c.reason or "unsupported")
                    for c in verification.dropped]

@@ -20,6 +20,7 @@ import numpy as np
 from langchain_core.documents import Document
 
 from newsqa.errors import ModelNotFoundError
+from newsqa.assistant.prompt import INJECTION
 from newsqa.assistant.words import content_stems
 from newsqa.index.sentences import split_sentences
 
@@ -108,6 +109,8 @@ def passage_sentences(documents: list[Document]) -> list[tuple[Document, object]
             key = " ".join(sentence.text.lower().split())
             if key in seen or len(sentence.text.split()) < _MIN_SENTENCE_WORDS:
                 continue
+            if INJECTION.search(sentence.text):
+                continue  # addressed to an AI, not to readers: never evidence, never quoted
             seen.add(key)
             out.append((doc, sentence))
     return out

@@ -17,7 +17,9 @@ errors of small models:
   against "Macron advised Putin"; passives with "by" are left alone).
 
 A sentence without content words ("Yes.") is neither supported nor refuted: it is kept only
-next to a supported sentence.
+next to a supported sentence. Sentences about "the passages" (the model describing its task),
+repeats, and answers the cross-encoder finds off the question are dropped too: true
+sentences that do not answer are not an answer.
 """
 
 import math
@@ -42,6 +44,12 @@ _TOKEN = re.compile(r"[^\W_]+")
 _QUOTED = re.compile(r"[\"“”]([^\"“”]{3,200})[\"“”]")
 
 
+# "The answer is:" and the like carry nothing; sentences about the passages or the question
+# are the model talking about its task, not reporting the news.
+_PREAMBLE = re.compile(r"^\s*(?:(?:the )?(?:final )?answer(?: to the question)?(?: is)?\s*[:\-]\s*)",
+                       re.I)
+_META = re.compile(r"\b(?:passages?|the (?:question|answer) is|the provided (?:text|context))\b"
+                   r"|\[/?PASSAGE", re.I)
 _NOTHING_TO_CHECK = set(content_stems("yes no indeed correct right true false"))
 
 
@@ -78,6 +86,7 @@ class SentenceCheck:
 @dataclass
 class Verification:
     checks: list[SentenceCheck] = field(default_factory=list)
+    relevance: float | None = None  # cross-encoder: question vs the kept sentences
 
     @property
     def kept(self) -> list[SentenceCheck]:
@@ -163,16 +172,44 @@ _SPEECH = {"said", "say", "says", "told", "tell", "tells", "added", "add", "adds
 
 class CitationVerifier:
     def __init__(self, cross_encoder: CrossEncoder, *, min_support: float = 0.5,
-                 ce_weight: float = 0.5):
+                 ce_weight: float = 0.5, min_relevance: float = 0.0):
         self.cross_encoder = cross_encoder
+        self.min_relevance = min_relevance
         self.min_support = min_support
         self.ce_weight = ce_weight
 
-    def verify(self, answer: str, documents: list[Document]) -> Verification:
+    def verify(self, answer: str, documents: list[Document],
+               question: str | None = None) -> Verification:
+        """Check every sentence; with `question`, the kept ones must also answer it."""
         common = frozenset(QUESTION_WORDS | stopwords() | _SENTENCE_OPENERS)
-        sentences = [s.text for s in split_sentences(answer.strip()) if s.text.strip()]
+        answer = _PREAMBLE.sub("", answer.strip())
         passages = [(doc, split_sentences(doc.page_content)) for doc in documents]
-        return Verification([self._check(s, passages, common) for s in sentences])
+        checks, seen = [], set()
+        for part in split_sentences(answer):
+            text = part.text.strip()
+            if not text:
+                continue
+            key = _flat(text)
+            if key in seen:
+                checks.append(SentenceCheck(text, reason="repeats an earlier sentence"))
+                continue
+            seen.add(key)
+            if _META.search(text):
+                checks.append(SentenceCheck(text, reason="talks about the passages, not the news"))
+                continue
+            checks.append(self._check(text, passages, common))
+        verification = Verification(checks)
+        if question and verification.kept:
+            said = " ".join(c.sentence for c in verification.kept)
+            relevance = float(self.cross_encoder.score(question, [said])[0])
+            verification.relevance = round(relevance, 3)
+            if relevance < self.min_relevance:
+                for check in checks:
+                    if check.supported:
+                        check.supported = False
+                        check.reason = (f"does not answer the question (relevance "
+                                        f"{relevance:.1f} < {self.min_relevance:.1f})")
+        return verification
 
     def _check(self, sentence: str, passages, common) -> SentenceCheck:
         stems = set(content_stems(sentence)) - _NOTHING_TO_CHECK

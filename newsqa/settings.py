@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(0.0, ge=0, le=2)
     llm_context: int = Field(4096, ge=512, description="Context window for in-process llama.cpp models.")
     llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for a remote model.")
+    min_answer_relevance: float = Field(
+        0.0, description="Cross-encoder score (question vs the verified sentences) a generated answer needs.")
     min_support: float = Field(
         0.5, ge=0, le=1,
         description="Support score an LLM answer sentence needs to keep its citation (assistant/verify.py).")
