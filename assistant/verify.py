@@ -118,10 +118,11 @@ def names_in(sentence: str, common: frozenset[str]) -> list[list[str]]:
     return runs
 
 
-def _mentions(word: str, tokens: set[str]) -> bool:
-    """`Russian` matches `Russia`, `Macron's` matches `Macron`: compare 5-letter prefixes."""
-    stem = word.lower()[:5]
-    return any(token.startswith(stem) for token in tokens)
+def _mentions(word: str, flat_source: str) -> bool:
+    """`Russian` matches `Russia`, `Macron's` matches `Macron`, `U.S.` matches `U.S.`:
+    compare the first five letters of the word at a word start."""
+    flat = _flat(word)
+    return not flat or re.search(r"\b" + re.escape(flat[:5]), flat_source) is not None
 
 
 def _near(positions: list[int], anchors: list[int], before: int, after: int) -> bool:
@@ -151,7 +152,7 @@ def role_swap(answer: str, source: str, common: frozenset[str] = frozenset()) ->
         if verb is None:
             continue
         v = a_tokens.index(verb, i + 1)
-        objects = [n for n in names if n != subject and v < a_tokens.index(n) <= v + 12]
+        objects = [n for n in names if n != subject and a_tokens.index(n) > v]
         verb_at = [j for j, stem in enumerate(s_stems) if stem == content_stems(verb)[0]]
         if not objects or not verb_at:
             continue
@@ -263,9 +264,8 @@ class CitationVerifier:
         missing = numbers_in(sentence) - numbers_in(source)
         if missing:
             return f"the number {sorted(missing)[0]} is not in the passage"
-        tokens = {t.lower() for t in _TOKEN.findall(source)}
         for run in names_in(sentence, common):
-            if not _mentions(run[-1], tokens):
+            if not _mentions(run[-1], flat_source):
                 return f"the passage does not mention {' '.join(run)}"
         swapped = role_swap(sentence, doc.page_content[check.start:check.end], common)
         return f"roles swapped: {swapped}" if swapped else None
