@@ -108,21 +108,24 @@ def ingest(paths: Iterable[Path | str], settings: Settings, *, embedder: TextEmb
                                  overlap_sentences=settings.chunk_overlap_sentences)
                    for a in group]
         vectors = embedder.embed([p.embedding_text for ps in chunked for p in ps])
-        offset = 0
+        items, offset = [], 0
         for article, passages in zip(group, chunked):
-            article_vectors = vectors[offset:offset + len(passages)]
+            items.append((article, passages, vectors[offset:offset + len(passages)]))
             offset += len(passages)
-            store.put_article(article, passages, article_vectors)
-            report.passages_written += len(passages)
+        store.put_articles(items, replacing={a.id for a in group if a.id in stored})
+        report.passages_written += offset
+        new = [a for a in group if a.id not in stored]
+        earlier = store.articles_from_origins([a.origin for a in new]) if new else {}
+        for article in group:
             if article.id in stored:
                 report.updated.append(article.id)
-            else:
-                # An article without URL or id is identified by its content, so an edited
-                # file gets a new id: the previous version from the same file is replaced.
-                replaced = store.articles_from_origin(article.origin) - batch_ids
-                for old_id in replaced:
-                    store.delete_article(old_id)
-                (report.updated if replaced else report.new).append(article.id)
+                continue
+            # An article without URL or id is identified by its content, so an edited
+            # file gets a new id: the previous version from the same file is replaced.
+            replaced = earlier.get(article.origin, set()) - batch_ids
+            for old_id in replaced:
+                store.delete_article(old_id)
+            (report.updated if replaced else report.new).append(article.id)
         done += len(group)
         if progress:
             progress(done, len(articles))

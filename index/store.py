@@ -17,6 +17,7 @@ from newsqa.index.filters import PassageFilter, day_number, source_key
 
 SCHEMA_VERSION = 2  # 2: published_day and source_key for filters
 _GET_BATCH = 500
+_PUT_BATCH = 4000  # rows per Chroma upsert (its limit is ~5,400)
 OVERFETCH = 4  # unfiltered search depth, as a multiple of k, tried before a filtered one
 
 
@@ -134,8 +135,18 @@ class PassageStore:
         return found
 
     def articles_from_origin(self, origin: str) -> set[str]:
-        result = self._collection.get(where={"origin": origin}, include=["metadatas"])
-        return {meta["article_id"] for meta in result["metadatas"]}
+        return self.articles_from_origins([origin]).get(origin, set())
+
+    def articles_from_origins(self, origins: list[str]) -> dict[str, set[str]]:
+        """The stored article ids of each origin (file, or file:line), in a few queries."""
+        found: dict[str, set[str]] = {}
+        unique = sorted(set(origins))
+        for i in range(0, len(unique), _GET_BATCH):
+            result = self._collection.get(where={"origin": {"$in": unique[i:i + _GET_BATCH]}},
+                                          include=["metadatas"])
+            for meta in result["metadatas"]:
+                found.setdefault(meta["origin"], set()).add(meta["article_id"])
+        return found
 
     def passage_ids(self, article_id: str) -> list[str]:
         return self._collection.get(where={"article_id": article_id}, include=[])["ids"]
@@ -194,19 +205,31 @@ class PassageStore:
 
     # --- writing -------------------------------------------------------------------
     def put_article(self, article: Article, passages: list[Passage], vectors: np.ndarray) -> None:
-        """Store an article's passages, replacing any it had before.
+        self.put_articles([(article, passages, vectors)], replacing={article.id})
 
-        New passages are written first and stale ones deleted after, so a failure part-way
-        leaves the article's previous version searchable rather than nothing.
+    def put_articles(self, items: list[tuple[Article, list[Passage], np.ndarray]],
+                     replacing: set[str] = frozenset()) -> None:
+        """Store articles' passages in as few Chroma calls as possible.
+
+        Articles in `replacing` may have older passages: new passages are written first and
+        stale ones deleted after, so a failure part-way leaves the previous version
+        searchable rather than nothing. Other articles are new and need no lookup.
         """
-        old_ids = set(self.passage_ids(article.id))
-        self._collection.upsert(
-            ids=[p.id for p in passages],
-            embeddings=vectors.tolist(),
-            documents=[p.text for p in passages],
-            metadatas=[_meta(article, p) for p in passages],
-        )
-        stale = sorted(old_ids - {p.id for p in passages})
+        old_ids: set[str] = set()
+        for article, _, _ in items:
+            if article.id in replacing:
+                old_ids.update(self.passage_ids(article.id))
+        rows = [(p, article, vector) for article, passages, vectors in items
+                for p, vector in zip(passages, vectors)]
+        for i in range(0, len(rows), _PUT_BATCH):
+            batch = rows[i:i + _PUT_BATCH]
+            self._collection.upsert(
+                ids=[p.id for p, _, _ in batch],
+                embeddings=np.asarray([v for _, _, v in batch], dtype=np.float32),
+                documents=[p.text for p, _, _ in batch],
+                metadatas=[_meta(article, p) for p, article, _ in batch],
+            )
+        stale = sorted(old_ids - {p.id for p, _, _ in rows})
         if stale:
             self._collection.delete(ids=stale)
 
