@@ -160,6 +160,53 @@ def register(app: typer.Typer) -> None:
     app.command("eval")(eval_command)
     app.command("calibrate")(calibrate_command)
     app.command("verify-bench")(verify_bench_command)
+    app.command("bench")(bench_command)
+
+
+def bench_command(
+    quick: Annotated[bool, typer.Option("--quick", help="60 articles, stores up to 10k passages (~3 min).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    articles: Annotated[Optional[int], typer.Option("--articles", help="Sample size in articles (default 300, quick 60).")] = None,
+    questions: Annotated[Optional[int], typer.Option("--questions", help="Questions for quality and latency (default 60, quick 20).")] = None,
+    sizes: Annotated[Optional[str], typer.Option("--sizes", help="Store sizes in passages, comma-separated (default 1000,10000,100000).")] = None,
+) -> None:
+    """Ingest and question speed against the LangChain tutorial pipeline, in one run."""
+    from newsqa.eval.bench import dumps, run_bench
+
+    console = Console(stderr=True)
+    parsed = tuple(int(s) for s in sizes.split(",")) if sizes else None
+    result = run_bench(quick=quick, articles=articles, questions=questions, sizes=parsed,
+                       log=lambda line: console.print(line, highlight=False))
+    if as_json:
+        print(dumps(result))
+        return
+    _print_bench(result, Console())
+
+
+def _print_bench(result: dict, console: Console) -> None:
+    from rich.table import Table
+
+    table = Table(title="newsqa bench")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    ingest, tutorial, ceiling = result["newsqa_ingest"], result["tutorial"], result["ceiling"]
+    rows = [
+        ("raw encode (ceiling)", f"{ceiling['chunks_per_s']} chunks/s, {ceiling['tokens_per_s']} tokens/s"),
+        ("newsqa ingest", f"{ingest['articles_per_s']} articles/s, {ingest['chunks_per_s']} chunks/s, "
+                          f"{ingest['tokens_per_s']} tokens/s"),
+        ("overhead over raw encode", f"{ingest['overhead_vs_raw_encode_pct']} %"),
+        ("tutorial pipeline", f"{tutorial['articles_per_s']} articles/s, {tutorial['chunks_per_s']} chunks/s"),
+        ("ingest speed-up vs tutorial", f"{result['headline']['ingest_speedup_vs_tutorial']}×"),
+        ("answer-bearing passage @5", f"newsqa {ingest['answer_hit_at_5']}, tutorial {tutorial['answer_hit_at_5']}"),
+        ("cold start: ask / app", f"{result['cold_start']['ask_s']} s / {result['cold_start']['app_s']} s"),
+    ]
+    for size, n in result["by_size"].items():
+        rows.append((f"{int(size):,} passages: answer p50/p95, retrieve p50, RSS",
+                     f"{n['total_p50_ms']}/{n['total_p95_ms']} ms, {n['retrieve_p50_ms']} ms, "
+                     f"{n['peak_rss_mb']} MB"))
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
 
 
 def verify_bench_command(

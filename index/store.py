@@ -190,6 +190,12 @@ class PassageStore:
                  zip(result["ids"], result["documents"], result["metadatas"])}
         return [found[i] for i in ids if i in found]
 
+    def vectors(self, ids: list[str]):
+        """(id, stored vector) for each id found, in batches."""
+        for i in range(0, len(ids), _GET_BATCH):
+            result = self._collection.get(ids=ids[i:i + _GET_BATCH], include=["embeddings"])
+            yield from zip(result["ids"], result["embeddings"])
+
     def sources(self) -> list[str]:
         """Distinct publishers in the index, for filter menus."""
         found = {meta.get("source") for _, _, meta in self.scan() if meta.get("source")}

@@ -1,0 +1,335 @@
+"""`newsqa bench`: ingest and question speed, side by side with the LangChain tutorial
+pipeline, in one run on the same articles.
+
+What it measures, in order (README "Performance" has a table and the command):
+
+1. **Sample**: answerable RealTime QA dev questions, spread evenly over the weeks, their
+   evidence articles, and more articles of the same weeks up to `articles`.
+2. **Ceiling**: raw embedding throughput of the very passage texts newsqa produces
+   (`embedding_text`: header + passage) in one `embed()` call.
+3. **newsqa ingest** of the sample into a fresh folder (load, clean, chunk, embed, Chroma,
+   BM25), with the model already loaded: articles/s, chunks/s, tokens/s, overhead over (2).
+4. **Tutorial pipeline** a user would otherwise copy: RecursiveCharacterTextSplitter(1000,
+   200) + HuggingFaceEmbeddings (same model, same folder) + `Chroma.from_documents`, model
+   loaded before timing as for (3). Retrieval quality of both on the sample's questions:
+   a passage among the top 5 holds the gold answer (newsqa: its chain's 5 passages after
+   reranking; tutorial: `similarity_search(k=5)`; no date filters for either).
+5. **Store size**: the sample's index is grown with synthetic filler passages to 1k, 10k
+   and 100k passages. Each filler joins the first half of one real passage's sentences to
+   the second half of another's; its vector is the normalised sum of theirs plus Gaussian
+   noise (σ = 0.02 per dimension), so it is stored and searched like real text without
+   being embedded. At each size: p50/p95 of retrieve, rerank, answer and total over the
+   sample's questions, and the process's peak RSS.
+6. **Cold start**: a fresh `newsqa ask` process to its answer, and a fresh `newsqa serve`
+   process to the first answer through its HTTP API, on the sample's index.
+"""
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from newsqa.eval.corpus import read_jsonl, write_jsonl
+from newsqa.eval.normalize import contains_any
+from newsqa.eval.registry import shared_folder
+from newsqa.eval.runner import fixed_sample
+from newsqa.eval.realtimeqa import DOC_FIELDS, load_questions
+from newsqa.settings import Settings
+
+FULL_SIZES = (1_000, 10_000, 100_000)
+QUICK_SIZES = (1_000, 10_000)
+Log = Callable[[str], None]
+
+
+@dataclass
+class BenchSample:
+    folder: Path
+    corpus: Path  # a JSONL file in newsqa's input format
+    records: list[dict]
+    questions: list = field(default_factory=list)  # TestQuestion with a gold answer
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 1) if values else None
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def build_sample(folder: Path, articles: int, questions: int) -> BenchSample:
+    """Evidence articles of evenly spread answerable questions, filled up from their weeks."""
+    dev = shared_folder("realtimeqa-dev")
+    docs = {record["id"]: record for _, record in read_jsonl(dev / "docs.jsonl")}
+    candidates = [q for q in load_questions(dev)
+                  if q.answerable and q.answer and q.evidence.article_ids]
+    chosen, picked = [], []
+    for question in fixed_sample(candidates, min(len(candidates), questions * 3)):
+        ids = [i for i in question.evidence.article_ids if i in docs]
+        if ids and len(chosen) < questions and len(set(picked) | set(ids)) <= articles:
+            chosen.append(question)
+            picked += [i for i in ids if i not in picked]
+    weeks = {w for i in picked for w in docs[i].get("weeks") or []}
+    for doc_id, record in docs.items():
+        if len(picked) >= articles:
+            break
+        if doc_id not in picked and set(record.get("weeks") or []) & weeks:
+            picked.append(doc_id)
+    records = [{key: docs[i].get(key) for key in DOC_FIELDS} for i in picked]
+    corpus = write_jsonl(folder / "sample.jsonl", records)
+    return BenchSample(folder, corpus, records, chosen)
+
+
+def measure_ceiling(embedder, texts: list[str]) -> dict:
+    embedder.embed(texts[:8])  # warm
+    started = time.perf_counter()
+    embedder.embed(texts)
+    seconds = time.perf_counter() - started
+    tokens = sum(embedder.count_tokens(texts))
+    return {"chunks": len(texts), "tokens": tokens, "seconds": round(seconds, 2),
+            "chunks_per_s": round(len(texts) / seconds, 1),
+            "tokens_per_s": round(tokens / seconds)}
+
+
+def measure_newsqa_ingest(sample: BenchSample, settings: Settings, embedder) -> tuple[dict, list[str]]:
+    from newsqa.index.chunk import chunk_article
+    from newsqa.index.pipeline import ingest, prepare
+
+    articles, _ = prepare([sample.corpus])
+    texts = [p.embedding_text for a in articles for p in chunk_article(
+        a, max_tokens=min(settings.chunk_tokens, embedder.max_tokens),
+        count_tokens=embedder.count_tokens, overlap_sentences=settings.chunk_overlap_sentences)]
+    started = time.perf_counter()
+    report = ingest([sample.corpus], settings, embedder=embedder)
+    seconds = time.perf_counter() - started
+    tokens = sum(embedder.count_tokens(texts))
+    return {"articles": len(report.new), "chunks": report.passages_written,
+            "tokens": tokens, "seconds": round(seconds, 2),
+            "articles_per_s": round(len(report.new) / seconds, 2),
+            "chunks_per_s": round(report.passages_written / seconds, 1),
+            "tokens_per_s": round(tokens / seconds)}, texts
+
+
+def measure_tutorial(sample: BenchSample, model_path: str, folder: Path) -> tuple[dict, object]:
+    """The pipeline of LangChain's RAG tutorial, timed from raw articles to a stored index."""
+    try:
+        from chromadb.config import Settings as ChromaSettings
+        from langchain_chroma import Chroma
+        from langchain_core.documents import Document
+        from langchain_huggingface import HuggingFaceEmbeddings
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+    except ImportError as error:
+        from newsqa.errors import NewsqaError
+
+        raise NewsqaError(f"The tutorial pipeline needs the bench extra: pip install "
+                          f"'newsqa[bench]' ({error}).") from None
+
+    embeddings = HuggingFaceEmbeddings(model_name=model_path,
+                                       encode_kwargs={"normalize_embeddings": True})
+    embeddings.embed_documents(["warm up"])
+    documents = [Document(page_content=f"{r.get('title') or ''}\n\n{r.get('text') or ''}",
+                          metadata={"article_id": r["id"]}) for r in sample.records]
+    started = time.perf_counter()
+    splits = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(
+        documents)
+    store = Chroma.from_documents(splits, embeddings, persist_directory=str(folder),
+                                  client_settings=ChromaSettings(anonymized_telemetry=False))
+    seconds = time.perf_counter() - started
+    return {"articles": len(documents), "chunks": len(splits), "seconds": round(seconds, 2),
+            "articles_per_s": round(len(documents) / seconds, 2),
+            "chunks_per_s": round(len(splits) / seconds, 1)}, store
+
+
+def hit_at_5(search: Callable[[str], list[str]], questions) -> float | None:
+    hits = [any(contains_any(text, [q.answer, *q.aliases]) for text in search(q.question)[:5])
+            for q in questions]
+    return round(sum(hits) / len(hits), 3) if hits else None
+
+
+def grow_store(store, target: int, seed: int = 0) -> int:
+    """Add synthetic filler passages until the store holds `target` (see module docstring)."""
+    from newsqa.index.sentences import split_sentences
+
+    have = store.count()
+    if have >= target:
+        return 0
+    base = list(store.scan())
+    vectors = {pid: np.asarray(v, dtype=np.float32) for pid, v in store.vectors([b[0] for b in base])}
+    rng = np.random.default_rng(seed)
+    collection = store._collection
+    added = 0
+    while have + added < target:
+        n = min(4000, target - have - added)
+        ids, docs, metas, vecs = [], [], [], []
+        for k in range(n):
+            a, b = rng.integers(0, len(base), size=2)
+            (ida, ta, ma), (idb, tb, _) = base[a], base[b]
+            sa, sb = split_sentences(ta), split_sentences(tb)
+            text = " ".join([s.text for s in sa[: max(1, len(sa) // 2)]]
+                            + [s.text for s in sb[len(sb) // 2:]])
+            vector = vectors[ida] + vectors[idb] + rng.normal(0, 0.02, size=vectors[ida].shape)
+            number = have + added + k
+            ids.append(f"filler-{number}")
+            docs.append(text)
+            meta = {**ma, "article_id": f"filler-{number // 16}", "position": number % 16,
+                    "origin": "bench-filler", "content_hash": "filler",
+                    "source": "filler", "source_key": "filler"}
+            metas.append(meta)
+            vecs.append(vector / np.linalg.norm(vector))
+        collection.add(ids=ids, documents=docs, metadatas=metas,
+                       embeddings=np.asarray(vecs, dtype=np.float32))
+        added += n
+    return added
+
+
+def measure_latency(assistant, questions, repeat: int = 1) -> dict:
+    timings: dict[str, list[float]] = {"retrieve": [], "rerank": [], "answer": [], "total": []}
+    for question in questions[:3]:
+        assistant.ask(question.question)  # warm caches
+    for _ in range(repeat):
+        for question in questions:
+            answer = assistant.ask(question.question)
+            for key in timings:
+                timings[key].append(answer.timings_ms.get(key, 0.0))
+    return {f"{key}_{q}_ms": percentile(values, pct) for key, values in timings.items()
+            for q, pct in (("p50", 50), ("p95", 95))}
+
+
+def cold_start_ask(data_dir: Path, question: str) -> float:
+    env = {**os.environ, "NEWSQA_DATA_DIR": str(data_dir)}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "newsqa.cli", "ask", question, "--json"], env=env,
+                   check=True, capture_output=True)
+    return round(time.perf_counter() - started, 2)
+
+
+def cold_start_app(data_dir: Path, question: str, timeout: float = 180) -> float:
+    """Spawn `newsqa serve` on a free localhost port; seconds until its API answers."""
+    import signal
+    import socket
+
+    from gradio_client import Client
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/"
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsqa.cli", "serve", "--port", str(port), "--data-dir",
+         str(data_dir), "--no-samples"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    try:
+        while True:
+            if process.poll() is not None or time.perf_counter() - started > timeout:
+                raise RuntimeError("the app did not start")
+            try:
+                urllib.request.urlopen(url, timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        Client(url, verbose=False).predict(question, api_name="/chat")
+        return round(time.perf_counter() - started, 2)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def run_bench(*, quick: bool = False, articles: int | None = None, questions: int | None = None,
+              sizes: tuple[int, ...] | None = None, settings: Settings | None = None,
+              log: Log = print) -> dict:
+    from newsqa.assistant.chain import NewsAssistant
+    from newsqa.index.embed import load_embedder
+
+    settings = settings or Settings()
+    articles = articles or (60 if quick else 300)
+    questions = questions or (20 if quick else 60)
+    sizes = sizes or (QUICK_SIZES if quick else FULL_SIZES)
+    scratch = Path(tempfile.mkdtemp(prefix="newsqa-bench-"))
+    result: dict = {"machine": {"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2)},
+                    "settings": {"embedding_model": settings.embedding_model,
+                                 "threads": settings.threads, "quick": quick}}
+    try:
+        sample = build_sample(scratch, articles, questions)
+        log(f"Sample: {len(sample.records)} articles, {len(sample.questions)} questions")
+        result["sample"] = {"articles": len(sample.records), "questions": len(sample.questions)}
+        embedder = load_embedder(settings.embedding_model, batch_size=settings.embedding_batch_size,
+                                 threads=settings.threads)
+        index_settings = settings.model_copy(update={"data_dir": scratch / "newsqa"})
+
+        ingest, texts = measure_newsqa_ingest(sample, index_settings, embedder)
+        log(f"newsqa ingest: {ingest}")
+        ceiling = measure_ceiling(embedder, texts)
+        log(f"ceiling (raw encode): {ceiling}")
+        ingest["overhead_vs_raw_encode_pct"] = round(
+            100 * (ingest["seconds"] / ceiling["seconds"] - 1), 1)
+        tutorial, tutorial_store = measure_tutorial(sample, settings.embedding_model,
+                                                    scratch / "tutorial")
+        log(f"tutorial pipeline: {tutorial}")
+
+        assistant = NewsAssistant(index_settings, embedder=embedder)
+        assistant.warm_up()
+        tutorial["answer_hit_at_5"] = hit_at_5(
+            lambda q: [d.page_content for d in tutorial_store.similarity_search(q, k=5)],
+            sample.questions)
+        ingest["answer_hit_at_5"] = hit_at_5(
+            lambda q: [d.page_content for d in assistant.chain.invoke({"question": q})[
+                "reranked"].documents], sample.questions)
+        log(f"answer-bearing passage @5: newsqa {ingest['answer_hit_at_5']}, "
+            f"tutorial {tutorial['answer_hit_at_5']}")
+        result.update(ceiling=ceiling, newsqa_ingest=ingest, tutorial=tutorial)
+        del tutorial_store
+
+        result["cold_start"] = {
+            "ask_s": cold_start_ask(index_settings.data_dir, sample.questions[0].question),
+            "app_s": cold_start_app(index_settings.data_dir, sample.questions[0].question)}
+        log(f"cold start: {result['cold_start']}")
+
+        by_size = {}
+        for size in sizes:
+            started = time.perf_counter()
+            added = grow_store(assistant.store, size)
+            assistant = NewsAssistant(index_settings, embedder=embedder, store=assistant.store,
+                                      cross_encoder=assistant.cross_encoder)
+            grown = round(time.perf_counter() - started, 1)
+            numbers = measure_latency(assistant, sample.questions)
+            numbers.update(passages=assistant.store.count(), filler_added=added,
+                           grow_s=grown, peak_rss_mb=peak_rss_mb())
+            by_size[str(size)] = numbers
+            log(f"{size:>7} passages: {numbers}")
+        result["by_size"] = by_size
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    big = result.get("by_size", {}).get("100000", {})
+    result["headline"] = {
+        "ingest_speedup_vs_tutorial": round(result["newsqa_ingest"]["articles_per_s"]
+                                            / result["tutorial"]["articles_per_s"], 2),
+        "overhead_vs_raw_encode": result["newsqa_ingest"]["overhead_vs_raw_encode_pct"],
+        "answer_hit_at_5_newsqa": result["newsqa_ingest"]["answer_hit_at_5"],
+        "answer_hit_at_5_tutorial": result["tutorial"]["answer_hit_at_5"],
+        "answer_p50_ms_100k": big.get("total_p50_ms"),
+        "answer_p95_ms_100k": big.get("total_p95_ms"),
+        "retrieve_p50_ms_100k": big.get("retrieve_p50_ms"),
+        "rss_mb_100k": big.get("peak_rss_mb"),
+        "cold_start_s": result["cold_start"]["app_s"],
+        "cold_start_ask_s": result["cold_start"]["ask_s"],
+    }
+    return result
+
+
+def dumps(result: dict) -> str:
+    return json.dumps({**result["headline"], **result}, indent=2)
