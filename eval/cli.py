@@ -161,6 +161,29 @@ def register(app: typer.Typer) -> None:
     app.command("calibrate")(calibrate_command)
     app.command("verify-bench")(verify_bench_command)
     app.command("bench")(bench_command)
+    app.command("calibrate-support")(calibrate_support_command)
+
+
+def calibrate_support_command(
+    llm_results: Annotated[Path, typer.Argument(help="results.jsonl of an `eval --llm` run made with a low NEWSQA_MIN_SUPPORT.")],
+    extractive_results: Annotated[Path, typer.Argument(help="results.jsonl of the extractive run on the same questions.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """What each min_support threshold would have scored (replayed, no model calls)."""
+    from rich.table import Table
+
+    from newsqa.eval.support import calibrate_support
+
+    rows = calibrate_support(llm_results, extractive_results)
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table(title="min_support replay")
+    for column in rows[0]:
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(*(str(v) for v in row.values()))
+    Console().print(table)
 
 
 def bench_command(

@@ -418,3 +418,37 @@ def test_eval_command_json_output_and_files(tmp_path, eval_data_dir, capsys):
     assert summary["index"]["reused"] in (True, False)
     assert len((out / "results.jsonl").read_text().splitlines()) == 3
     assert (out / "summary.json").is_file() and (out / "report.md").is_file()
+
+
+def test_support_replay_keeps_model_sentences_above_the_threshold(tmp_path):
+    from newsqa.eval.support import calibrate_support
+
+    def line(qid, answerable, gold, answer, abstained=False, generation=None):
+        record = {"id": qid, "answerable": answerable, "gold": gold, "aliases": [],
+                  "answer": answer, "abstained": abstained}
+        if generation:
+            record["generation"] = generation
+        return json.dumps(record)
+
+    sentence = lambda text, support, reason=None: {"sentence": text, "support": support,
+                                                   "reason": reason}
+    llm = tmp_path / "llm.jsonl"
+    llm.write_text("\n".join([
+        # a right model answer with middling support: kept up to 0.6
+        line("a", True, "Golden Dome", "", generation={"mode": "partial", "sentences": [
+            sentence("Trump wants the Golden Dome.", 0.65)]}),
+        # a wrong model answer that failed a hard check: never kept, the quote is used
+        line("b", True, "Etna", "", generation={"mode": "fallback", "sentences": [
+            sentence("Vesuvius erupted.", 0.95, "the passage does not mention Vesuvius")]}),
+        line("c", False, "", "", abstained=True, generation={"mode": "declined"}),
+    ]))
+    extractive = tmp_path / "extractive.jsonl"
+    extractive.write_text("\n".join([
+        line("a", True, "Golden Dome", "The budget rises."),
+        line("b", True, "Etna", "Mount Etna erupted on Monday."),
+        line("c", False, "", "I could not find this.", abstained=True),
+    ]))
+    rows = {row["min_support"]: row for row in calibrate_support(llm, extractive, (0.5, 0.7))}
+    assert rows[0.5] == {"min_support": 0.5, "crag": 1.0, "accuracy_answerable": 1.0,
+                         "model_answer_kept": round(1 / 3, 3)}
+    assert rows[0.7]["crag"] == round(1 / 3, 3) and rows[0.7]["model_answer_kept"] == 0.0
