@@ -122,7 +122,13 @@ def _mentions(word: str, flat_source: str) -> bool:
     """`Russian` matches `Russia`, `Macron's` matches `Macron`, `U.S.` matches `U.S.`:
     compare the first five letters of the word at a word start."""
     flat = _flat(word)
-    return not flat or re.search(r"\b" + re.escape(flat[:5]), flat_source) is not None
+    if not flat:
+        return True
+    letters = flat.replace(" ", "")
+    if word.replace(".", "").isupper() and len(letters) <= 5:  # US, U.S., UK, NATO
+        return re.search(r"\b" + r"\s?".join(map(re.escape, letters)) + r"\b",
+                         flat_source) is not None
+    return re.search(r"\b" + re.escape(flat[:5]), flat_source) is not None
 
 
 def _near(positions: list[int], anchors: list[int], before: int, after: int) -> bool:
@@ -198,11 +204,15 @@ class CitationVerifier:
             if _META.search(text):
                 checks.append(SentenceCheck(text, reason="talks about the passages, not the news"))
                 continue
-            checks.append(self._check(text, passages, common))
+            checks.append(self._check(text, passages, common, question or ""))
         verification = Verification(checks)
         if question and verification.kept:
-            said = " ".join(c.sentence for c in verification.kept)
-            relevance = float(self.cross_encoder.score(question, [said])[0])
+            # Short answers ("Mount Etna") score badly as passages, so judge what they stand
+            # on: the passage text each kept sentence is cited to, against the question.
+            quotes = [f"{c.document.metadata.get('title') or ''}. "
+                      f"{c.document.page_content[c.start:c.end]}"
+                      for c in verification.kept if c.supported]
+            relevance = float(self.cross_encoder.score(question, quotes).max())
             verification.relevance = round(relevance, 3)
             if relevance < self.min_relevance:
                 for check in checks:
@@ -212,7 +222,7 @@ class CitationVerifier:
                                         f"{relevance:.1f} < {self.min_relevance:.1f})")
         return verification
 
-    def _check(self, sentence: str, passages, common) -> SentenceCheck:
+    def _check(self, sentence: str, passages, common, question: str = "") -> SentenceCheck:
         stems = set(content_stems(sentence)) - _NOTHING_TO_CHECK
         if not stems:
             return SentenceCheck(sentence, neutral=True, reason="states nothing to check")
@@ -247,16 +257,17 @@ class CitationVerifier:
                 best = SentenceCheck(sentence, support=round(support, 4), document=doc,
                                      start=start, end=end, coverage=round(coverage, 4),
                                      cross_encoder=round(ce, 3))
-        best.reason = self._refute(sentence, best, common)
+        best.reason = self._refute(sentence, best, common, question)
         if best.reason is None and best.support < self.min_support:
             best.reason = f"support {best.support:.2f} is below {self.min_support:.2f}"
         best.supported = best.reason is None
         return best
 
     @staticmethod
-    def _refute(sentence: str, check: SentenceCheck, common) -> str | None:
+    def _refute(sentence: str, check: SentenceCheck, common, question: str = "") -> str | None:
+        """Names and numbers the question itself gives count as given, not as invented."""
         doc = check.document
-        source = f"{doc.metadata.get('title') or ''}\n{doc.page_content}"
+        source = f"{doc.metadata.get('title') or ''}\n{doc.page_content}\n{question}"
         flat_source = _flat(source)
         for quoted in _QUOTED.findall(sentence):
             if len(quoted.split()) >= 2 and _flat(quoted) not in flat_source:
