@@ -73,12 +73,30 @@ def int8_copy(source: str | Path, name: str) -> Path:
 
 
 def _export(source: Path, folder: Path) -> None:
+    """Export and quantize, keeping the libraries' progress bars and root-logger setup out
+    of the user's terminal (onnxruntime's quantizer configures the root logger)."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    root.setLevel(logging.ERROR)
+    try:
+        _export_quiet(source, folder)
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+
+def _export_quiet(source: Path, folder: Path) -> None:
     import warnings
 
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel, AutoTokenizer
 
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
     model = AutoModel.from_pretrained(str(source)).eval()
     tokenizer = AutoTokenizer.from_pretrained(str(source))
 
