@@ -61,8 +61,9 @@ class Settings(BaseSettings):
     chroma_port: int = 8000
 
     embedding_model: str = Field(
-        default_factory=default_embedding_model,
-        description="Path of a sentence-transformers model folder.",
+        default_factory=minilm_int8_model,
+        description="Model folder (sentence-transformers or ONNX) or alias: minilm-int8 "
+                    "(default), minilm, bge-small.",
     )
     embedding_batch_size: int = 32
     chunk_tokens: int = Field(

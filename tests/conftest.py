@@ -13,7 +13,7 @@ import pytest
 
 from newsqa.assistant.chain import NewsAssistant
 from newsqa.assistant.rerank import CrossEncoder
-from newsqa.index.embed import Embedder
+from newsqa.index.embed import TextEmbedder, load_embedder
 from newsqa.settings import REPO_ROOT, Settings
 
 SAMPLES = REPO_ROOT / "samples"
@@ -22,9 +22,9 @@ SAMPLE_FILE = SAMPLES / "theweek-macron-putin-call.txt"
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
-    settings = Settings()
-    return Embedder(settings.embedding_model)
+def embedder() -> TextEmbedder:
+    """The default embedder (all-MiniLM-L6-v2, int8 ONNX)."""
+    return load_embedder(Settings().embedding_model)
 
 
 @pytest.fixture(scope="session")

@@ -7,14 +7,14 @@ from conftest import SAMPLES
 from newsqa.assistant.chain import NewsAssistant
 from newsqa.index.embed import OnnxEmbedder, load_embedder
 from newsqa.index.pipeline import ingest
-from newsqa.settings import Settings
+from newsqa.settings import Settings, default_embedding_model
 
 TEXTS = ["Putin demanded legally binding security guarantees that NATO will halt its expansion.",
          "The city council approved the new budget on Tuesday after a long debate.",
          "Macron advised Putin to respect the sovereignty of other countries."]
 
 
-def test_int8_copy_is_made_once_and_stays_close_to_the_original(tmp_path, monkeypatch, embedder):
+def test_int8_copy_is_made_once_and_stays_close_to_the_original(tmp_path, monkeypatch):
     monkeypatch.setenv("NEWSQA_MODEL_CACHE", str(tmp_path / "models"))
     settings = Settings(data_dir=tmp_path / "data", embedding_model="minilm-int8")
     folder = tmp_path / "models" / "all-MiniLM-L6-v2-int8"
@@ -27,7 +27,9 @@ def test_int8_copy_is_made_once_and_stays_close_to_the_original(tmp_path, monkey
     int8 = load_embedder(settings.embedding_model)
     assert isinstance(int8, OnnxEmbedder) and int8.name == "all-MiniLM-L6-v2-int8"
     assert int8.pooling == "mean" and int8.max_tokens == 256
-    similarity = (int8.embed(TEXTS) * embedder.embed(TEXTS)).sum(axis=1)
+    original = load_embedder(default_embedding_model())
+    assert original.name == "all-MiniLM-L6-v2"
+    similarity = (int8.embed(TEXTS) * original.embed(TEXTS)).sum(axis=1)
     assert np.all(similarity > 0.97), similarity
 
     ingest([SAMPLES], settings, embedder=int8)
