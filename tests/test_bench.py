@@ -37,5 +37,5 @@ def test_bench_reports_every_headline_figure(tmp_path):
     assert 0 <= result["newsqa_ingest"]["answer_hit_at_5"] <= 1
     size = result["by_size"]["1500"]
     assert size["passages"] == 1500 and size["filler_added"] > 0
-    assert 0 < size["retrieve_p50_ms"] <= size["total_p50_ms"] and size["peak_rss_mb"] > 100
+    assert 0 < size["retrieve_p50_ms"] <= size["total_p50_ms"] and size["peak_rss_mb"] >= size["rss_mb"] > 100
     assert result["cold_start_s"] > 0 and result["cold_start_ask_s"] > 0
