@@ -12,7 +12,7 @@ CRAG score, accuracy on answerable questions, and how often the model's answer w
 import json
 from pathlib import Path
 
-from newsqa.eval.normalize import is_yes_no, states_yes_no, contains_any
+from newsqa.eval.verdict import answer_matches
 
 THRESHOLDS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
@@ -22,20 +22,12 @@ def _load(path: Path) -> dict[str, dict]:
         return {r["id"]: r for r in map(json.loads, handle) if r}
 
 
-def _matches(text: str, golds: list[str]) -> bool:
-    if not text or not golds:
-        return False
-    if is_yes_no(golds[0]):
-        return any(states_yes_no(text, gold) for gold in golds)
-    return contains_any(text, golds)
-
-
 def _score(record: dict, text: str | None) -> tuple[int, bool]:
     """(CRAG score, correct) of answering `text` (None: declined), as the verdict rules do."""
     golds = [g for g in [record.get("gold"), *(record.get("aliases") or [])] if g]
     if text is None:
         return (0 if record["answerable"] else 1), not record["answerable"]
-    right = _matches(text, golds)
+    right = answer_matches(text, golds)
     return (1 if right else -1), right
 
 

@@ -60,6 +60,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def http_ready(url: str, timeout: float = 2) -> bool:
+    """The URL answers with a success status (used to wait for servers we start)."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return 200 <= response.status < 300
+    except OSError:
+        return False
+
+
 @contextlib.contextmanager
 def background_process(args: list[str], log_path: Path, ready, *, what: str, timeout: float,
                        env: dict | None = None):

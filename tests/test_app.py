@@ -3,11 +3,10 @@ through a real browser (Debian chromium driven by playwright)."""
 
 import os
 import sys
-import urllib.request
 
 import pytest
 
-from conftest import background_process, chromium_path, free_port
+from conftest import background_process, chromium_path, free_port, http_ready
 
 
 @pytest.fixture(scope="module")
@@ -17,11 +16,7 @@ def server(tmp_path_factory):
     url = f"http://127.0.0.1:{port}/"
 
     def ready() -> bool:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return True
-        except OSError:
-            return False
+        return http_ready(url)
 
     with background_process(
         [sys.executable, "-m", "newsqa.cli", "serve", "--port", str(port), "--data-dir", str(data_dir)],

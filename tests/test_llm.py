@@ -12,13 +12,12 @@ import json
 import os
 import subprocess
 import sys
-import urllib.request
 
 import pytest
 from langchain_core.documents import Document
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from conftest import SAMPLE_FILE, SAMPLES, background_process, free_port
+from conftest import SAMPLE_FILE, SAMPLES, background_process, free_port, http_ready
 from newsqa.assistant.chain import NewsAssistant
 from newsqa.assistant.llm import load_chat_model, packaged_gguf, parse_spec
 from newsqa.assistant.prompt import REMOVED, format_passages, is_decline
@@ -263,11 +262,7 @@ def test_openai_compatible_client_against_a_real_local_server(tmp_path, sample_a
     url = f"http://127.0.0.1:{port}/v1"
 
     def ready() -> bool:
-        try:
-            with urllib.request.urlopen(f"{url}/models", timeout=1) as response:
-                return response.status == 200
-        except OSError:
-            return False
+        return http_ready(f"{url}/models", timeout=1)
 
     args = [sys.executable, "-m", "llama_cpp.server", "--model", str(packaged_gguf("smollm2")),
             "--model_alias", "smollm2", "--host", "127.0.0.1", "--port", str(port),
@@ -309,14 +304,7 @@ def test_chat_ui_streams_the_draft_then_shows_verified_sources(tmp_path):
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-
-    def ready() -> bool:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return True
-        except OSError:
-            return False
-
+    ready = lambda: http_ready(url)  # noqa: E731
     env = {**os.environ, "NEWSQA_LLM_MAX_TOKENS": "64"}
     with background_process(
         [sys.executable, "-m", "newsqa.cli", "serve", "--port", str(port), "--data-dir",
