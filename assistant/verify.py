@@ -190,7 +190,7 @@ class CitationVerifier:
         """Check every sentence; with `question`, the kept ones must also answer it."""
         common = frozenset(QUESTION_WORDS | stopwords() | _SENTENCE_OPENERS)
         answer = _PREAMBLE.sub("", answer.strip())
-        passages = [(doc, split_sentences(doc.page_content)) for doc in documents]
+        passages = self._evidence(documents)
         checks, seen = [], set()
         for part in split_sentences(answer):
             text = part.text.strip()
@@ -222,18 +222,26 @@ class CitationVerifier:
                                         f"{relevance:.1f} < {self.min_relevance:.1f})")
         return verification
 
+    @staticmethod
+    def _evidence(documents: list[Document]) -> list[tuple[Document, object, set[str]]]:
+        """Every passage sentence with its content words (and its title's), stemmed once
+        per answer rather than once per answer sentence."""
+        evidence = []
+        for doc in documents:
+            title = set(content_stems(doc.metadata.get("title") or ""))
+            for part in split_sentences(doc.page_content):
+                if INJECTION.search(part.text):
+                    continue  # the model never saw it, and it is no evidence of anything
+                evidence.append((doc, part, set(content_stems(part.text)) | title))
+        return evidence
+
     def _check(self, sentence: str, passages, common, question: str = "") -> SentenceCheck:
         stems = set(content_stems(sentence)) - _NOTHING_TO_CHECK
         if not stems:
             return SentenceCheck(sentence, neutral=True, reason="states nothing to check")
-        candidates = []  # (overlap, doc, sentence, its stems) over every passage sentence
-        for doc, parts in passages:
-            title = set(content_stems(doc.metadata.get("title") or ""))
-            for part in parts:
-                if INJECTION.search(part.text):
-                    continue  # the model never saw it, and it is no evidence of anything
-                bag = set(content_stems(part.text))
-                candidates.append((len(stems & (bag | title)) / len(stems), doc, part, bag | title))
+        # (overlap, doc, sentence, its stems with the title's) over every passage sentence
+        candidates = [(len(stems & bag) / len(stems), doc, part, bag)
+                      for doc, part, bag in passages]
         if not candidates:
             return SentenceCheck(sentence, reason="no passage to check it against")
         candidates.sort(key=lambda c: -c[0])
