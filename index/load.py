@@ -33,9 +33,15 @@ _TEXT_HEADER_KEYS = {
 LoadResult = Article | Skipped
 
 
-def load_paths(paths: Iterable[Path | str]) -> Iterator[LoadResult]:
-    """Every article under the given files and folders (folders recursively, sorted)."""
+def load_paths(paths: Iterable[Path | str | Article]) -> Iterator[LoadResult]:
+    """Every article under the given files and folders (folders recursively, sorted).
+
+    `Article` objects (e.g. text pasted into the UI, see `load_text`) pass through as they are.
+    """
     for raw in paths:
+        if isinstance(raw, Article):
+            yield raw
+            continue
         path = Path(raw)
         if path.is_dir():
             files = sorted(
@@ -108,6 +114,11 @@ def _make(*, title: str, text: str, origin: str, url=None, source=None, publishe
         author=(str(author).strip() or None) if author else None,
         origin=origin,
     )
+
+
+def load_text(content: str, origin: str) -> LoadResult:
+    """An article from plain text, as in a .txt file: title line, optional `Key: value` lines."""
+    return _from_text(content, origin)
 
 
 def _from_text(content: str, origin: str) -> LoadResult:

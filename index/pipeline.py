@@ -46,8 +46,7 @@ class IngestReport:
 def open_store(settings: Settings, embedder: TextEmbedder, *, rebuild: bool = False) -> PassageStore:
     return PassageStore(
         settings.data_dir, collection=settings.collection, model_name=embedder.name,
-        dimension=embedder.dimension, chroma_host=settings.chroma_host,
-        chroma_port=settings.chroma_port, rebuild=rebuild,
+        dimension=embedder.dimension, chroma_url=settings.chroma_url, rebuild=rebuild,
     )
 
 
@@ -55,7 +54,7 @@ def open_keyword_index(settings: Settings) -> KeywordIndex:
     return KeywordIndex(settings.data_dir / "keyword")
 
 
-def prepare(paths: Iterable[Path | str]) -> tuple[list[Article], list[Skipped]]:
+def prepare(paths: Iterable[Path | str | Article]) -> tuple[list[Article], list[Skipped]]:
     """Load and clean every article; duplicates and articles with no text left are skipped."""
     articles: dict[str, Article] = {}
     skipped: list[Skipped] = []
@@ -75,7 +74,7 @@ def prepare(paths: Iterable[Path | str]) -> tuple[list[Article], list[Skipped]]:
     return list(articles.values()), skipped
 
 
-def ingest(paths: Iterable[Path | str], settings: Settings, *, embedder: TextEmbedder | None = None,
+def ingest(paths: Iterable[Path | str | Article], settings: Settings, *, embedder: TextEmbedder | None = None,
            store: PassageStore | None = None, rebuild: bool = False,
            progress: Progress | None = None) -> IngestReport:
     started = time.perf_counter()

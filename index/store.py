@@ -7,6 +7,7 @@ model built it, so a different model cannot silently mix incompatible vectors in
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -38,19 +39,28 @@ class StoredPassage:
     score: float = 0.0  # cosine similarity to the query
 
 
-def _client(data_dir: Path, host: str | None, port: int):
+def _client(data_dir: Path, chroma_url: str | None):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if chroma_url:
+        parts = urlsplit(chroma_url)
+        ssl = parts.scheme == "https"
+        try:
+            return chromadb.HttpClient(host=parts.hostname, port=parts.port or (443 if ssl else 8000),
+                                       ssl=ssl, settings=chroma_settings)
+        except Exception as error:  # connection refused, wrong port, not a Chroma server...
+            raise StoreError(
+                f"Cannot reach the Chroma server at {chroma_url} ({error}). Start it with "
+                f"`chroma run --path DIR --host {parts.hostname} --port {parts.port or 8000}`, "
+                "or unset NEWSQA_CHROMA_URL to use the embedded store in the data folder."
+            ) from error
     try:
-        if host:
-            return chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
         data_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=chroma_settings)
     except Exception as error:  # chroma raises many kinds; the user needs one message
-        where = f"Chroma server at {host}:{port}" if host else f"index folder {data_dir}"
-        raise StoreError(f"Cannot open the {where}: {error}") from error
+        raise StoreError(f"Cannot open the index folder {data_dir}: {error}") from error
 
 
 def _meta(article: Article, passage: Passage) -> dict:
@@ -83,12 +93,18 @@ def _stored(pid: str, text: str, meta: dict, score: float = 0.0) -> "StoredPassa
 
 class PassageStore:
     def __init__(self, data_dir: Path, *, collection: str, model_name: str, dimension: int,
-                 chroma_host: str | None = None, chroma_port: int = 8000, rebuild: bool = False):
-        """Open (or create) the collection; `rebuild=True` first deletes what it holds."""
+                 chroma_url: str | None = None, rebuild: bool = False):
+        """Open (or create) the collection; `rebuild=True` first deletes what it holds.
+
+        With `chroma_url` the passages live on that Chroma server; `data_dir` still holds
+        the keyword index and the ingest lock.
+        """
         self.data_dir = Path(data_dir)
         self.model_name = model_name
         self.dimension = dimension
-        self._client = _client(self.data_dir, chroma_host, chroma_port)
+        self.location = (f"the Chroma server at {chroma_url}" if chroma_url
+                         else str(self.data_dir))
+        self._client = _client(self.data_dir, chroma_url)
         if rebuild and collection in {c.name for c in self._client.list_collections()}:
             self._client.delete_collection(collection)
         self._collection = self._client.get_or_create_collection(
@@ -104,14 +120,14 @@ class PassageStore:
         meta = self._collection.metadata or {}
         if meta.get("schema", 1) != SCHEMA_VERSION:
             raise IndexMismatchError(
-                f"The index in {self.data_dir} was written by another version of newsqa "
+                f"The index in {self.location} was written by another version of newsqa "
                 f"(schema {meta.get('schema', 1)}, this version reads {SCHEMA_VERSION}). Re-index: "
                 f"`newsqa ingest PATH... --rebuild --data-dir {self.data_dir}`."
             )
         stored = (meta.get("embedding_model"), meta.get("embedding_dim"))
         if stored != (self.model_name, self.dimension):
             raise IndexMismatchError(
-                f"The index in {self.data_dir} (collection '{collection}') was built with "
+                f"The index in {self.location} (collection '{collection}') was built with "
                 f"{stored[0]} ({stored[1]} dimensions), but the configured embedding model is "
                 f"{self.model_name} ({self.dimension} dimensions). Vectors of different models "
                 f"cannot be mixed. Either use the model the index was built with, or re-index: "

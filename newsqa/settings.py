@@ -55,10 +55,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path("data"), description="Folder holding the Chroma index.")
     collection: str = Field("newsqa", description="Chroma collection name.")
-    chroma_host: str | None = Field(
-        None, description="Talk to a Chroma server (`chroma run`) instead of the embedded store."
-    )
-    chroma_port: int = 8000
+    chroma_url: str | None = Field(
+        None, description="Use a Chroma server (`chroma run`), e.g. http://127.0.0.1:8001, "
+                          "instead of the embedded store in data_dir.")
 
     embedding_model: str = Field(
         default_factory=minilm_int8_model,
@@ -118,12 +117,29 @@ class Settings(BaseSettings):
         0.5, ge=0, le=1,
         description="Support score an LLM answer sentence needs to keep its citation (assistant/verify.py).")
 
+    @field_validator("chroma_url")
+    @classmethod
+    def _check_chroma_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"NEWSQA_CHROMA_URL must look like http://HOST:PORT, not {value!r}")
+        return value.strip().rstrip("/")
+
     @field_validator("embedding_model")
     @classmethod
     def _resolve_alias(cls, value: str) -> str:
         alias = EMBEDDING_ALIASES.get(str(value).strip().lower())
         return alias() if alias else value
 
+    # --- loading and fetching articles (index/load.py, index/web.py, index/feeds.py) ---
+
+    # --- ingest safety (index/pipeline.py, index/lock.py) ---
+
+    # --- web UI (newsqa/ui.py) ---
     host: str = "127.0.0.1"
     port: int = 7860
     samples_dir: Path = Field(REPO_ROOT / "samples", description="Articles ingested on first run.")
