@@ -6,7 +6,7 @@ file, and the defaults below. Components receive a `Settings` instead of reading
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -144,3 +144,13 @@ class Settings(BaseSettings):
     port: int = 7860
     samples_dir: Path = Field(REPO_ROOT / "samples", description="Articles ingested on first run.")
     threads: int = Field(0, ge=0, description="CPU threads for models; 0 lets the libraries choose.")
+    auth: SecretStr | None = Field(
+        None, description="UI login: user:password[,user2:password2] or the path of a file of "
+                          "user:password lines. Required to bind beyond loopback (newsqa/auth.py).")
+    max_upload_mb: float = Field(20.0, gt=0, description="Largest file the UI accepts, in MB.")
+    ui_concurrency: int | None = Field(
+        None, ge=1, description="Questions answered at once (default 2; always 1 with an "
+                                "in-process llamacpp: model). See ui.queue_limits.")
+    max_queue: int = Field(
+        64, ge=1, description="Questions that may wait beyond those being answered; more get "
+                              "Gradio's 'queue is full' message.")
