@@ -69,8 +69,8 @@ def _no_repeats(pairs: list[tuple[str, str]], origin: str) -> list[tuple[str, st
 
 def read_auth_file(path: Path) -> list[tuple[str, str]]:
     if not path.exists():  # not named: a mistyped value may be a password
-        raise NewsqaError("NEWSQA_AUTH is neither user:password nor the path of an existing "
-                          f"file. {HOW_TO_SET}")
+        raise NewsqaError("The login setting (NEWSQA_AUTH or --auth) is neither "
+                          f"user:password nor the path of an existing file. {HOW_TO_SET}")
     origin = f"auth file {path}"
     try:
         text = path.read_text(encoding="utf-8")
@@ -100,7 +100,7 @@ def parse_auth(value: str | SecretStr | None) -> list[tuple[str, str]] | None:
     path = Path(value).expanduser()
     if ":" not in value or path.is_file():
         return read_auth_file(path)
-    origin = "NEWSQA_AUTH"
+    origin = "NEWSQA_AUTH (or --auth)"
     entries = value.split(",")
     pairs = [_pair(entry, f"entry {number}" if len(entries) > 1 else "the value", origin)
              for number, entry in enumerate(entries, start=1)]
@@ -108,7 +108,13 @@ def parse_auth(value: str | SecretStr | None) -> list[tuple[str, str]] | None:
 
 
 def launch_credentials(settings: Settings) -> list[tuple[str, str]] | None:
-    """What to pass as `launch(auth=...)`; refuses a non-loopback bind without credentials."""
+    """What to pass as `launch(auth=...)`; refuses a non-loopback bind without credentials
+    and an IPv6 address, which Gradio 6.31 writes into its own URL without brackets and
+    then crashes on (`http://:::7860`)."""
+    if ":" in (settings.host or ""):
+        raise NewsqaError(f"Cannot serve on the IPv6 address '{settings.host}': Gradio builds an "
+                          "invalid URL from it. Use 127.0.0.1 (this machine only) or 0.0.0.0 "
+                          "(every IPv4 address, with a login).")
     credentials = parse_auth(settings.auth)
     if credentials is None and not is_loopback(settings.host):
         raise NewsqaError(

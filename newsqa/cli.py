@@ -119,12 +119,20 @@ def serve(
     data_dir: DataDir = None,
     llm: LLMOption = None,
     samples: Annotated[bool, typer.Option(help="Ingest the bundled sample articles when the index is empty.")] = True,
+    auth: Annotated[Optional[str], typer.Option("--auth", help="Login: user:password[,user2:password2] or a file of user:password lines (env NEWSQA_AUTH; prefer the env or a file, command lines are visible to other users). Required for any --host but loopback.")] = None,
 ) -> None:
-    """Start the chat UI in the browser."""
+    """Start the chat UI in the browser.
+
+    Only this machine can reach it unless --host says otherwise; any other address needs
+    a login (NEWSQA_AUTH or --auth).
+    """
+    from newsqa.auth import launch_credentials
     from newsqa.ui import serve as run_server
 
-    settings = settings_from(host=host, port=port, data_dir=data_dir, llm=llm)
-    out.print(f"newsqa chat on http://{settings.host}:{settings.port} (index: {settings.data_dir})")
+    settings = settings_from(host=host, port=port, data_dir=data_dir, llm=llm, auth=auth)
+    login = " (login required)" if launch_credentials(settings) else ""
+    out.print(f"newsqa chat on http://{settings.host}:{settings.port}{login} "
+              f"(index: {settings.data_dir})")
     run_server(settings, with_samples=samples)
 
 

@@ -95,12 +95,50 @@ def ensure_sample_articles(assistant: NewsAssistant) -> None:
         log.warning("Index was empty: ingested the sample articles (%s)", report.summary())
 
 
+def queue_limits(settings: Settings) -> tuple[int, int]:
+    """(questions answered at once, questions allowed to wait) for Gradio's queue.
+
+    Answering is CPU-bound (ONNX embedder and cross-encoder, BM25, verification, and with
+    `llamacpp:` a model generating on the CPU), and the target box has 2 cores. Two at a
+    time is the default: while one answer is in Python code holding the GIL, the other's
+    ONNX inference can use the second core, so throughput rises over one at a time while
+    each answer is slowed less than it would be by more workers fighting for 2 cores
+    (`newsqa loadtest` measures it: README). An in-process llama.cpp model is not
+    thread-safe, so with `llamacpp:` it is always 1 (a remote `openai:`/`ollama:` server
+    does its own queuing). `NEWSQA_UI_CONCURRENCY` overrides the default.
+
+    The waiting line is capped (`NEWSQA_MAX_QUEUE`, default 64) so that a burst cannot
+    pile up unbounded work: at the extractive answerer's ~0.3 s per answer, 64 waiting
+    questions are about 10-20 s of waiting; past that Gradio answers "Queue is full" at
+    once instead of leaving people waiting for minutes.
+    """
+    concurrency = settings.ui_concurrency or 2
+    if settings.llm.strip().lower().partition(":")[0] == "llamacpp" and concurrency > 1:
+        if settings.ui_concurrency:
+            log.warning("NEWSQA_UI_CONCURRENCY=%d ignored: an in-process llama.cpp model "
+                        "answers one question at a time", settings.ui_concurrency)
+        concurrency = 1
+    return concurrency, settings.max_queue
+
+
+def upload_limit_bytes(settings: Settings) -> int:
+    return max(1, int(settings.max_upload_mb * 1024 * 1024))
+
+
 def serve(settings: Settings, *, with_samples: bool = True, block: bool = True):
+    """Start the UI. A non-loopback bind without credentials stops here, before any model
+    loads (newsqa/auth.py); share links stay off whatever GRADIO_SHARE says."""
+    from newsqa.auth import launch_credentials
+
+    credentials = launch_credentials(settings)
     assistant = NewsAssistant(settings)  # loads the language model too, if one is set
     if with_samples:
         ensure_sample_articles(assistant)
     assistant.warm_up()
     app = build_app(assistant)
+    concurrency, max_queue = queue_limits(settings)
+    app.queue(default_concurrency_limit=concurrency, max_size=max_queue)
     app.launch(server_name=settings.host, server_port=settings.port, share=False,
+               auth=credentials, max_file_size=upload_limit_bytes(settings),
                prevent_thread_lock=not block, quiet=False)
     return app
