@@ -1,9 +1,9 @@
 """The unit that flows through the write path: one news article, plus the record of one
-that could not be used."""
+that could not be used (`Skipped`) and of one stored with a caveat (`Note`)."""
 
 import hashlib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 _URL_SCHEME = re.compile(r"^[a-z]+://", re.I)
 
@@ -38,7 +38,10 @@ class Article:
     url: str | None = None
     published: str | None = None  # ISO date, YYYY-MM-DD
     author: str | None = None
-    origin: str = ""  # where it came from: "path" or "path:line"
+    origin: str = ""  # where it came from: "path", "path:line", a URL, "feed#entry-N"
+    # What the loader had to guess (a derived title, an unreadable date, a guessed
+    # encoding): the article is stored, and the user is told. Not part of the index.
+    notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def content_hash(self) -> str:
@@ -49,10 +52,24 @@ class Article:
     def with_text(self, text: str) -> "Article":
         return replace(self, text=text)
 
+    def with_note(self, note: str) -> "Article":
+        return replace(self, notes=(*self.notes, note))
+
 
 @dataclass(frozen=True)
 class Skipped:
     """An input that was not stored, and why (shown to the user, so it says what to do)."""
+
+    origin: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.origin}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Note:
+    """An input that was stored, but with a caveat the user should know about (and can fix)."""
 
     origin: str
     reason: str

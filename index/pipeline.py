@@ -10,11 +10,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsqa.index.article import Article, Skipped
+from newsqa.index.article import Article, Note, Skipped, normalize_url
 from newsqa.index.chunk import chunk_article
 from newsqa.index.clean import clean_text
 from newsqa.index.embed import TextEmbedder, load_embedder
 from newsqa.index.keyword import KeywordIndex
+from newsqa.index.limits import LoadLimits
 from newsqa.index.load import load_paths
 from newsqa.index.store import PassageStore
 from newsqa.settings import Settings
@@ -29,6 +30,7 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[Note] = field(default_factory=list)  # stored, with a caveat (Article.notes)
     passages_written: int = 0
     passages_total: int = 0
     seconds: float = 0.0
@@ -54,11 +56,17 @@ def open_keyword_index(settings: Settings) -> KeywordIndex:
     return KeywordIndex(settings.data_dir / "keyword")
 
 
-def prepare(paths: Iterable[Path | str | Article]) -> tuple[list[Article], list[Skipped]]:
-    """Load and clean every article; duplicates and articles with no text left are skipped."""
+def prepare(paths: Iterable[Path | str | Article],
+            settings: Settings | None = None) -> tuple[list[Article], list[Skipped]]:
+    """Load and clean every article; duplicates and articles with no text left are skipped.
+
+    `settings` bound what loading may cost (file size, fetch timeout, feed entries); what had
+    to be guessed while loading stays on each article's `notes` (see `notes_of`).
+    """
+    limits = LoadLimits.from_settings(settings) if settings is not None else LoadLimits()
     articles: dict[str, Article] = {}
     skipped: list[Skipped] = []
-    for item in load_paths(paths):
+    for item in load_paths(paths, limits):
         if isinstance(item, Skipped):
             skipped.append(item)
             continue
@@ -67,11 +75,23 @@ def prepare(paths: Iterable[Path | str | Article]) -> tuple[list[Article], list[
             skipped.append(Skipped(item.origin, "no article text left after removing page "
                                    "furniture (sign-up promos, link lists)"))
         elif item.id in articles:
-            skipped.append(Skipped(item.origin, f"same article as {articles[item.id].origin} "
-                                   f"(id {item.id}); the first one was kept"))
+            first = articles[item.id]
+            if first.content_hash == item.with_text(cleaned).content_hash:
+                reason = f"same article as {first.origin} (id {item.id}); the first one was kept"
+            elif item.url and first.url and normalize_url(item.url) == normalize_url(first.url):
+                reason = f"same URL as {first.origin}; the first one was kept"
+            else:
+                reason = (f"same id ({item.id}) as {first.origin} but a different article; the "
+                          "first one was kept; give each article its own 'id' (or URL)")
+            skipped.append(Skipped(item.origin, reason))
         else:
             articles[item.id] = item.with_text(cleaned)
     return list(articles.values()), skipped
+
+
+def notes_of(articles: Iterable[Article]) -> list[Note]:
+    """The caveats of stored articles, for the ingest report."""
+    return [Note(article.origin, note) for article in articles for note in article.notes]
 
 
 def ingest(paths: Iterable[Path | str | Article], settings: Settings, *, embedder: TextEmbedder | None = None,
@@ -84,7 +104,8 @@ def ingest(paths: Iterable[Path | str | Article], settings: Settings, *, embedde
     store = store or open_store(settings, embedder, rebuild=rebuild)
     keyword = open_keyword_index(settings)
     report = IngestReport()
-    articles, report.skipped = prepare(paths)
+    articles, report.skipped = prepare(paths, settings)
+    report.warnings = notes_of(articles)
     stored = store.article_hashes([a.id for a in articles])
     batch_ids = {a.id for a in articles}
 

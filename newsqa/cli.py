@@ -31,13 +31,19 @@ def settings_from(**flags) -> Settings:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (.txt .md .html .jsonl .json).")],
+    paths: Annotated[list[str], typer.Argument(help="Files or folders (.txt .md .html .jsonl .json, RSS/Atom .rss .atom .xml), or http(s):// addresses of article pages or feeds.", show_default=False)],
     data_dir: DataDir = None,
     rebuild: Annotated[bool, typer.Option(help="Delete the existing index first (e.g. after changing the embedding model).")] = False,
     chunk_tokens: Annotated[Optional[int], typer.Option(help="Passage size in tokens.")] = None,
     embedding_model: Annotated[Optional[str], typer.Option(help="Model folder or alias (minilm, bge-small).")] = None,
 ) -> None:
-    """Add articles to the index; unchanged articles are skipped, edited ones replaced."""
+    """Add articles to the index; unchanged articles are skipped, edited ones replaced.
+
+    Web pages and feeds are fetched with a timeout (NEWSQA_FETCH_TIMEOUT, 15 s) and a size
+    limit (NEWSQA_MAX_FILE_MB, 50); a feed gives at most NEWSQA_MAX_FEED_ITEMS entries (100).
+    A bad file, line or URL is listed and skipped; everything else is still stored.
+    """
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from newsqa.index.pipeline import ingest as run_ingest
@@ -52,7 +58,9 @@ def ingest(
     out.print(f"[bold]Ingest summary[/bold] ({settings.data_dir}): {report.summary()}",
               highlight=False)
     for skipped in report.skipped:
-        out.print(f"  [yellow]skipped[/yellow] {skipped.origin}: {skipped.reason}", highlight=False)
+        out.print(f"  [yellow]skipped[/yellow] {escape(str(skipped))}", highlight=False)
+    for note in report.warnings:
+        out.print(f"  [yellow]note[/yellow] {escape(str(note))}", highlight=False)
     if not report.stored_anything:
         err.print("[red]Nothing could be ingested.[/red] Fix the problems listed above and run again.")
         raise typer.Exit(1)

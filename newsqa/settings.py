@@ -136,6 +136,18 @@ class Settings(BaseSettings):
         return alias() if alias else value
 
     # --- loading and fetching articles (index/load.py, index/web.py, index/feeds.py) ---
+    max_file_mb: float = Field(
+        50.0, gt=0, description="Files, pages and feeds larger than this (in MB) are skipped.")
+    fetch_timeout: float = Field(
+        15.0, gt=0, description="Seconds to wait for a web server when fetching an article or feed URL.")
+    max_feed_items: int = Field(
+        100, ge=1, description="Entries read from one feed (newest first, as the feed lists them).")
+    fetch_feed_pages: bool = Field(
+        True, description="For a feed URL whose entries carry only a short summary, fetch each "
+                          "entry's page for the full text (falls back to the summary).")
+    user_agent: str = Field(
+        "newsqa/0.1 (news question answering; article ingest)",
+        description="User-Agent sent when fetching article and feed URLs.")
 
     # --- ingest safety (index/pipeline.py, index/lock.py) ---
 
