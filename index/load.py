@@ -48,6 +48,7 @@ _TEXT_HEADER_KEYS = {
     "by": "author",
 }
 _TITLE_MAX_WORDS = 25  # a first line longer than this is a paragraph, not a headline
+_MIN_HTML_WORDS = 10  # fewer words of main text on a page: not an article
 _URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]+):")
 _BARE_DOMAIN = re.compile(r"^(www\.)?[\w-]+(\.[\w-]+)+/")
 # Valid multi-byte UTF-8 sequences: a file holding these is UTF-8 with damaged bytes,
@@ -171,18 +172,20 @@ def decode(data: bytes, origin: str, *, per_line: bool = False) -> tuple[str, st
                        "otherwise UTF-8 file; fix that line or re-save the file as UTF-8")
     from charset_normalizer import from_bytes
 
-    guess = from_bytes(data).best()
-    if guess is None:
+    matches = list(from_bytes(data))
+    if not matches:
         return Skipped(f"{origin}:{line}", f"not UTF-8 (byte 0x{data[bad.start]:02x}) and no other "
                        "text encoding fits; if it is text, re-save the file as UTF-8")
-    text = str(guess)
-    name = guess.encoding
-    try:
-        if data.decode("cp1252") == text:
-            name = "Latin-1/Windows-1252"
-    except UnicodeDecodeError:
-        pass
-    return text, f"not UTF-8; read as {name} (detected); re-save the file as UTF-8 to be sure"
+    # Short texts fit several legacy encodings equally well; for English news the likeliest
+    # by far is Windows-1252 (a superset of Latin-1), so it wins a tie.
+    least = min(match.chaos for match in matches)
+    fitting = [match for match in matches if match.chaos <= least]
+    if any("cp1252" in match.could_be_from_charset for match in fitting):
+        text, name = data.decode("cp1252", errors="replace"), "Latin-1/Windows-1252"
+    else:
+        text, name = str(fitting[0]), fitting[0].encoding
+    how = "the likeliest of the encodings that fit" if len(fitting) > 1 else "detected"
+    return text, f"not UTF-8; read as {name} ({how}); re-save the file as UTF-8 to be sure"
 
 
 def make_article(*, title: str, text: str, origin: str, url=None, source=None, published=None,
@@ -252,9 +255,11 @@ def from_html(content: str | bytes, origin: str, *, url: str | None = None,
         content, with_metadata=True, include_comments=False, include_tables=False
     )
     meta = (doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)) if doc is not None else {}
-    if not (meta.get("text") or "").strip():
-        return Skipped(origin, "no article text found in this HTML page (it may be empty, or "
-                       "built by JavaScript); save the article's text as .txt instead")
+    words = (meta.get("text") or "").split()
+    if len(words) < _MIN_HTML_WORDS:  # e.g. only "<noscript>Enable JavaScript</noscript>"
+        found = f" (only {' '.join(words)!r})" if words else ""
+        return Skipped(origin, f"no article text found in this HTML page{found}; it may be "
+                       "empty or built by JavaScript: save the article's text as .txt instead")
     return make_article(
         title=meta.get("title") or "",
         text=meta.get("text") or "",

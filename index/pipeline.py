@@ -5,11 +5,13 @@ re-embedded, an edited article replaces all of its old passages, and a bad file 
 reported and skipped while everything else is still stored.
 """
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsqa.errors import StoreError
 from newsqa.index.article import Article, Note, Skipped, normalize_url
 from newsqa.index.chunk import chunk_article
 from newsqa.index.clean import clean_text
@@ -50,6 +52,30 @@ def open_store(settings: Settings, embedder: TextEmbedder, *, rebuild: bool = Fa
         settings.data_dir, collection=settings.collection, model_name=embedder.name,
         dimension=embedder.dimension, chroma_url=settings.chroma_url, rebuild=rebuild,
     )
+
+
+def check_writable(data_dir: Path) -> None:
+    """Fail before anything is written when the index folder cannot be written to.
+
+    Chroma would otherwise fail part-way ("attempt to write a readonly database") after
+    the keyword index was already marked for a rebuild.
+    """
+    data_dir = Path(data_dir)
+    todo = "nothing was changed"
+    fix = ("make it writable for this user (e.g. chmod -R u+w), or use another folder with "
+           "--data-dir or NEWSQA_DATA_DIR")
+    if not data_dir.exists():
+        parent = next((p for p in data_dir.absolute().parents if p.exists()), None)
+        if parent is not None and not os.access(parent, os.W_OK | os.X_OK):
+            raise StoreError(f"Cannot create the index folder {data_dir}: {parent} is not "
+                             f"writable; {todo}. Create it, or {fix}.")
+        return
+    for folder, _, files in os.walk(data_dir):
+        for path in [folder, *(os.path.join(folder, name) for name in files)]:
+            if not os.access(path, os.W_OK):
+                where = "" if Path(path) == data_dir else f" ({path} cannot be written)"
+                raise StoreError(f"The index folder {data_dir} is read-only{where}; {todo}. "
+                                 f"To add articles, {fix}.")
 
 
 def open_keyword_index(settings: Settings) -> KeywordIndex:
@@ -98,6 +124,7 @@ def ingest(paths: Iterable[Path | str | Article], settings: Settings, *, embedde
            store: PassageStore | None = None, rebuild: bool = False,
            progress: Progress | None = None) -> IngestReport:
     started = time.perf_counter()
+    check_writable(settings.data_dir)
     embedder = embedder or load_embedder(
         settings.embedding_model, batch_size=settings.embedding_batch_size,
         threads=settings.threads)
