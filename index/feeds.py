@@ -5,8 +5,8 @@ HTML inside entries); this module decides what an entry becomes and says why one
 be used. It is always given bytes, never a path or URL, so feedparser never fetches
 anything itself (index/web.py does, with its timeout and size limit).
 
-Many feeds carry only a teaser per entry. For a feed fetched from the web, each entry whose
-text is short gets its own page fetched (a few at a time, at most `max_feed_items` entries)
+Many feeds carry only a teaser per entry. For a feed fetched from the web, each entry with
+no content but a short summary gets its own page fetched (a few at a time, at most `max_feed_items` entries)
 for the full article; when that fetch fails the teaser is stored, with a note, because a
 short source the user can see is better than a silently missing one.
 """
@@ -21,7 +21,7 @@ from newsqa.index.article import Article, Skipped
 from newsqa.index.limits import LoadLimits
 from newsqa.index.load import LoadResult, make_article
 
-SHORT_TEXT_CHARS = 1000  # an entry text shorter than this is a teaser, not the article
+SHORT_TEXT_CHARS = 1000  # a summary shorter than this is a teaser, not the article
 _PAGE_WORKERS = 4  # linked pages fetched at once: quick, and polite to one site
 _FEED_ROOT = re.compile(rb"<(rss|feed|rdf:RDF)[\s>]", re.I)
 _EMAIL_AUTHOR = re.compile(r"^\S+@\S+\s*\((?P<name>[^)]+)\)$")  # RSS "jane@x.org (Jane Doe)"
@@ -106,7 +106,7 @@ def load_feed(data: bytes, origin: str, limits: LoadLimits | None = None, *,
     pages: dict[str, LoadResult] = {}
     if fetch_page is not None and limits.fetch_feed_pages:
         links = list(dict.fromkeys(e.get("link") for e, text in zip(entries, texts)
-                                   if e.get("link") and len(text) < SHORT_TEXT_CHARS))
+                                   if e.get("link") and _teaser_only(e, text)))
         if links:
             with ThreadPoolExecutor(max_workers=min(_PAGE_WORKERS, len(links))) as pool:
                 pages = dict(zip(links, pool.map(fetch_page, links)))
@@ -138,14 +138,22 @@ def _entry_article(entry, text: str, where: str, source: str | None,
         what_to_do = "ingest the article's own URL instead" if link else "it has no link either"
         return Skipped(where, f"entry {_name(title, link)} has no text (no content or summary); "
                        f"{what_to_do}")
-    # A stable origin: the entry's link (or guid), not its position, which shifts as a feed
-    # gains entries (store replacement keys on the origin of content-identified articles).
+    # A stable origin, "feed#link" (or guid, or title), not the entry's position: positions
+    # shift as a feed gains entries, and the store replaces a content-identified article by
+    # a new one from the same origin, which would delete entries that dropped off the feed.
     guid = (entry.get("id") or "").strip() or None
-    origin = link or (f"{where.rsplit('#', 1)[0]}#{guid}" if guid else where)
+    key = link or guid or title
+    origin = f"{where.rsplit('#', 1)[0]}#{key}" if key else where
     # The id comes from the link, so the same article ingested by its URL is not stored twice.
     return make_article(title=title, text=text, origin=origin, url=link, source=source,
                         published=published, author=author, notes=notes,
                         explicit_id=None if link else guid)
+
+
+def _teaser_only(entry, text: str) -> bool:
+    """No content block (that is the article, however short), only a short summary."""
+    return not any((c.get("value") or "").strip() for c in entry.get("content") or []) \
+        and len(text) < SHORT_TEXT_CHARS
 
 
 def _entry_text(entry) -> str:
