@@ -162,6 +162,82 @@ def register(app: typer.Typer) -> None:
     app.command("verify-bench")(verify_bench_command)
     app.command("bench")(bench_command)
     app.command("calibrate-support")(calibrate_support_command)
+    app.command("loadtest")(loadtest_command)
+
+
+def loadtest_command(
+    url: Annotated[Optional[str], typer.Option("--url", help="A running newsqa app, e.g. http://127.0.0.1:7860/. Without it the app is started on a free 127.0.0.1 port over a fresh index of the sample articles, with this environment's NEWSQA_* settings.")] = None,
+    sessions: Annotated[int, typer.Option("--sessions", help="Chat sessions asking at the same time.")] = 20,
+    seconds: Annotated[float, typer.Option("--seconds", help="How long each session keeps asking.")] = 60,
+    question: Annotated[Optional[list[str]], typer.Option("--question", help="Ask this instead of the sample-article questions (repeatable; answers are then not checked).")] = None,
+    auth: Annotated[Optional[str], typer.Option("--auth", help="Login for an app behind a password: user:password or a file of such lines (the first is used).")] = None,
+    llm: Annotated[Optional[str], typer.Option("--llm", help="Model for the app started here (see newsqa serve --llm).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="JSON report path (default <data_dir>/loadtest-runs/<timestamp>.json).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report (without per-request records) as JSON.")] = False,
+) -> None:
+    """Many chat sessions at once against the web app: latency, answers/s, errors.
+
+    Exits 1 when any request failed or any checked answer was wrong.
+    """
+    from contextlib import nullcontext
+
+    from newsqa.auth import parse_auth
+    from newsqa.eval.loadtest import run_loadtest, started_app, write_report
+    from newsqa.ui import queue_limits
+
+    console = Console(stderr=True)
+    def log(line: str) -> None:
+        console.print(line, highlight=False)
+
+    settings = Settings()
+    login = (parse_auth(auth) or [None])[0] if auth else None
+    with (nullcontext(url) if url else started_app(llm=llm, log=log)) as target:
+        report = run_loadtest(target, sessions=sessions, seconds=seconds, questions=question,
+                              auth=login, log=log)
+    if not url:
+        concurrency, max_queue = queue_limits(settings if not llm else Settings(llm=llm))
+        report["server"] = {"started_here": True, "ui_concurrency": concurrency,
+                            "max_queue": max_queue}
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path = write_report(report, out or Path(settings.data_dir) / "loadtest-runs" / f"{stamp}.json")
+    if as_json:
+        print(json.dumps({k: v for k, v in report.items() if k != "records"}, indent=2,
+                         ensure_ascii=False))
+    else:
+        _print_loadtest(report, Console())
+    console.print(f"Report: {path}", highlight=False)
+    if report["errors"] or report["wrong_answers"]:
+        raise typer.Exit(1)
+
+
+def _print_loadtest(report: dict, console: Console) -> None:
+    from rich.table import Table
+
+    latency = report["latency_ms"]
+    table = Table(title=f"newsqa loadtest: {report['sessions']} sessions for "
+                        f"{report['seconds']:g} s against {report['url']}")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    server = report.get("server")
+    if server:
+        table.add_row("server queue", f"{server['ui_concurrency']} at once, "
+                                      f"{server['max_queue']} may wait")
+    table.add_row("requests", str(report["requests"]))
+    table.add_row("answers/s", str(report["throughput_answers_per_s"]))
+    table.add_row("latency p50 / p95 / max",
+                  " / ".join("–" if latency[k] is None else f"{latency[k]:,.0f} ms"
+                             for k in ("p50", "p95", "max")))
+    table.add_row("errors", str(report["errors"]))
+    table.add_row("wrong answers", str(report["wrong_answers"]) if report["answers_checked"]
+                  else "not checked")
+    table.add_row("load generator CPU (same box?)",
+                  f"{report['load_generator_cpu_s']} s in {report['wall_s']} s")
+    console.print(table)
+    for error in report["first_errors"]:
+        console.print(f"[red]error:[/red] {error}", highlight=False)
+    for wrong in report["first_wrong"]:
+        console.print(f"[yellow]wrong:[/yellow] {wrong['question']} → {wrong['answer'][:200]}",
+                      highlight=False)
 
 
 def calibrate_support_command(

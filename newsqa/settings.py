@@ -163,6 +163,7 @@ class Settings(BaseSettings):
     ui_concurrency: int | None = Field(
         None, ge=1, description="Questions answered at once (default 2; always 1 with an "
                                 "in-process llamacpp: model). See ui.queue_limits.")
-    max_queue: int = Field(
-        64, ge=1, description="Questions that may wait beyond those being answered; more get "
-                              "Gradio's 'queue is full' message.")
+    max_queue: int | None = Field(
+        None, ge=1, description="Questions that may wait beyond those being answered (default "
+                                "64; 8 with an in-process llamacpp: model); more are turned "
+                                "away with Gradio's 'queue is full' message. See ui.queue_limits.")

@@ -99,26 +99,29 @@ def queue_limits(settings: Settings) -> tuple[int, int]:
     """(questions answered at once, questions allowed to wait) for Gradio's queue.
 
     Answering is CPU-bound (ONNX embedder and cross-encoder, BM25, verification, and with
-    `llamacpp:` a model generating on the CPU), and the target box has 2 cores. Two at a
-    time is the default: while one answer is in Python code holding the GIL, the other's
-    ONNX inference can use the second core, so throughput rises over one at a time while
-    each answer is slowed less than it would be by more workers fighting for 2 cores
-    (`newsqa loadtest` measures it: README). An in-process llama.cpp model is not
-    thread-safe, so with `llamacpp:` it is always 1 (a remote `openai:`/`ollama:` server
-    does its own queuing). `NEWSQA_UI_CONCURRENCY` overrides the default.
+    `llamacpp:` a model generating on the CPU) and the target box has 2 cores, so the
+    default is 2 at a time: measured with `newsqa loadtest` (20 sessions, 60 s, on a shared
+    2-core box) it gave 2.6-4.1 answers/s where 1 at a time gave 2.3-2.8 and 3 or 4 at a
+    time no more (3.2-3.5): with two, one answer's ONNX work overlaps the other's Python,
+    with more they only take turns on the same two cores. An in-process llama.cpp model is
+    not thread-safe, so with `llamacpp:` it is always 1 (a remote `openai:`/`ollama:`
+    server does its own queuing). `NEWSQA_UI_CONCURRENCY` overrides the default.
 
-    The waiting line is capped (`NEWSQA_MAX_QUEUE`, default 64) so that a burst cannot
-    pile up unbounded work: at the extractive answerer's ~0.3 s per answer, 64 waiting
-    questions are about 10-20 s of waiting; past that Gradio answers "Queue is full" at
-    once instead of leaving people waiting for minutes.
+    The waiting line is capped (`NEWSQA_MAX_QUEUE`) so that a burst cannot pile up work
+    without bound: 64 questions wait for the extractive answerer, about 15-25 s at the
+    rates above; with llama.cpp (~8 s per answer on 2 cores) 8 questions, about a minute.
+    Past that, Gradio turns a question away at once ("This application is currently busy.
+    Please try again." in the browser, "Queue is full" for gradio_client) rather than
+    leaving people waiting for minutes.
     """
+    in_process_model = settings.llm.strip().lower().partition(":")[0] == "llamacpp"
     concurrency = settings.ui_concurrency or 2
-    if settings.llm.strip().lower().partition(":")[0] == "llamacpp" and concurrency > 1:
+    if in_process_model and concurrency > 1:
         if settings.ui_concurrency:
             log.warning("NEWSQA_UI_CONCURRENCY=%d ignored: an in-process llama.cpp model "
                         "answers one question at a time", settings.ui_concurrency)
         concurrency = 1
-    return concurrency, settings.max_queue
+    return concurrency, settings.max_queue or (8 if in_process_model else 64)
 
 
 def upload_limit_bytes(settings: Settings) -> int:
