@@ -167,3 +167,6 @@ class Settings(BaseSettings):
         None, ge=1, description="Questions that may wait beyond those being answered (default "
                                 "64; 8 with an in-process llamacpp: model); more are turned "
                                 "away with Gradio's 'queue is full' message. See ui.queue_limits.")
+    ui_ingest: bool = Field(
+        True, description="Show the UI's 'Add articles' tab (false: a read-only page whose "
+                          "visitors can ask but not add to the index).")

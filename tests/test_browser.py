@@ -1,0 +1,205 @@
+"""The finished UI in a real browser (Debian chromium via Playwright), against the real app
+started with `newsqa serve`: ask and read the cited answer, open its source with the quote
+highlighted in its passage, filter by date and source, add an article by upload and by
+paste and then ask about it. One app for the module; the tests run in file order and only
+the last one adds articles. Screenshots go to NEWSQA_ARTIFACTS (default test-artifacts/).
+"""
+
+import re
+
+import pytest
+
+from ui_browser import (ANSWER_MS, STEP_MS, artifacts_dir, ask, chromium, corpus_articles,
+                        open_app, require_chromium, running_app, set_filter)
+
+FERRY_ARTICLE = """Council approves Zanzibar ferry budget
+Source: Harbour Gazette
+Date: 2023-03-14
+URL: https://harbour.example/zanzibar-ferry
+
+The Stone Town council approved a budget of 41 million shillings for the new Zanzibar ferry on Tuesday.
+The ferry will carry 300 passengers between Stone Town and Pemba from next year, officials said.
+"""
+
+PASTED_ARTICLE = """Elmsworth village library reopens
+Source: Valley Post
+Date: 2023-04-01
+
+The Elmsworth village library reopened on Saturday after a two-year renovation paid for by a
+local lottery. Librarian Ada Mistry said the new reading room seats 40 people.
+"""
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    require_chromium()  # skip (or fail) before paying for the app's start
+    with running_app(tmp_path_factory.mktemp("browser") / "data") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+def test_ask_read_the_cited_answer_and_open_its_source(browser, app_url):
+    from playwright.sync_api import expect
+
+    page = open_app(browser, app_url)
+    panel = ask(page, "What did Putin demand?")
+    expect(panel).to_have_attribute("data-state", "answered")
+    chat = page.locator("#chat")
+    expect(chat).to_contain_text("legally binding security guarantees")
+    expect(chat).to_contain_text("[1]")
+    expect(chat).to_contain_text("Sources (1)")
+
+    source = panel.locator("details.nq-citation").first
+    expect(source.locator("summary")).to_contain_text("[1]")
+    expect(source.locator("summary")).to_contain_text("Inside Macron's Friday call with Putin")
+    expect(source.locator(".nq-meta")).to_contain_text("The Week")
+    expect(source.locator(".nq-meta time")).to_have_attribute("datetime", "2022-01-28")
+    quote = source.locator(".nq-passage mark")
+    expect(quote).to_have_count(1)
+    expect(quote).to_contain_text("legally binding security guarantees")
+    # The quote sits inside its passage: the sentence before it is shown too, unmarked.
+    passage = source.locator(".nq-passage")
+    expect(passage).to_contain_text("Rather, Putin is said to have used the call")
+    assert len(passage.inner_text()) > len(quote.inner_text()) + 100
+    page.screenshot(path=str(artifacts_dir() / "ask-answer-and-sources.png"), full_page=True)
+
+    # A source can be folded away and opened again.
+    source.locator("summary").click()
+    expect(quote).to_be_hidden()
+    source.locator("summary").click()
+    expect(quote).to_be_visible()
+
+    # The chat's collapsible Sources block opens to the same citation.
+    page.get_by_text("Sources (1)").first.click()
+    expect(chat.locator("blockquote").first).to_be_visible()
+    expect(chat.locator("blockquote").first).to_contain_text("legally binding security guarantees")
+
+    # A follow-up is read against the chat: "he" is Putin.
+    ask(page, "Did he agree to anything?")
+    expect(chat).to_contain_text("Understood as: Did Putin agree to anything?")
+
+    # An example question is asked with one click; a question the articles do not answer
+    # is declined with an empty sources panel, and earlier answers stay on screen.
+    page.get_by_role("button", name="What did Biden say about the call?").click()
+    declined = page.locator("#sources-panel .nq-turn[data-turn='3'][data-state='declined']")
+    expect(declined).to_have_count(1, timeout=ANSWER_MS)
+    expect(declined).to_contain_text("No sources")
+    expect(chat).to_contain_text("could not find this in the indexed articles")
+    expect(chat).to_contain_text("legally binding security guarantees")
+    page.close()
+
+
+def test_date_and_source_filters(browser, app_url):
+    from playwright.sync_api import expect
+
+    page = open_app(browser, app_url)
+    chat = page.locator("#chat")
+
+    set_filter(page, "filter-as-of", "2022-01-27")  # the day before the article
+    panel = ask(page, "What did Putin demand?")
+    expect(panel).to_have_attribute("data-state", "declined")
+    expect(panel.locator(".nq-filters")).to_contain_text("as of 2022-01-27")
+    expect(chat).to_contain_text("could not find this")
+
+    set_filter(page, "filter-as-of", "")
+    set_filter(page, "filter-since", "2022-01-27")
+    set_filter(page, "filter-until", "2022-01-29")
+    panel = ask(page, "What did Putin demand?")
+    expect(panel).to_have_attribute("data-state", "answered")
+    expect(panel.locator(".nq-filters")).to_contain_text("since 2022-01-27; until 2022-01-29")
+    expect(panel.locator("mark")).to_contain_text("legally binding security guarantees")
+    page.screenshot(path=str(artifacts_dir() / "filters-date-range.png"), full_page=True)
+
+    set_filter(page, "filter-until", "late January-ish")
+    panel = ask(page, "What did Putin demand?")
+    expect(panel).to_have_attribute("data-state", "error")
+    expect(panel).to_contain_text("use YYYY-MM-DD")
+    expect(chat.locator("[data-testid='bot']").last).to_contain_text("use YYYY-MM-DD")
+
+    set_filter(page, "filter-until", "")
+    set_filter(page, "filter-since", "")
+    choose_source(page, "The Week")
+    panel = ask(page, "What did Putin demand?")
+    expect(panel).to_have_attribute("data-state", "answered")
+    expect(panel.locator(".nq-filters")).to_contain_text("sources: The Week")
+    page.close()
+
+
+def choose_source(page, name: str) -> None:
+    from playwright.sync_api import expect
+
+    menu = page.locator("#filter-sources input[role='combobox']")
+    if not menu.is_visible():
+        page.get_by_text("Filters: dates and sources").click()
+    menu.click()
+    option = page.get_by_role("option", name=name, exact=True)
+    expect(option).to_be_visible(timeout=STEP_MS)
+    option.click()
+    expect(page.locator("#filter-sources")).to_contain_text(name)
+    page.keyboard.press("Escape")
+
+
+def test_add_articles_by_upload_and_paste_then_ask(browser, app_url, tmp_path):
+    from playwright.sync_api import expect
+
+    page = open_app(browser, app_url)
+    assert corpus_articles(page) == "1"  # the bundled sample article only
+    expect(page.locator("#corpus-stats")).to_contain_text("1 article ·")
+
+    page.get_by_role("tab", name="Add articles").click()
+    upload = tmp_path / "zanzibar-ferry.txt"
+    upload.write_text(FERRY_ARTICLE, encoding="utf-8")
+    page.locator("#upload-files input[type='file']").set_input_files(str(upload))
+    expect(page.locator("#upload-files")).to_contain_text("zanzibar-ferry", timeout=STEP_MS)
+    page.locator("#add-articles").click()
+    summary = page.locator("#ingest-summary .nq-ingest")
+    expect(summary).to_contain_text("1 new, 0 updated, 0 unchanged, 0 skipped", timeout=ANSWER_MS)
+    expect(summary).to_contain_text("Council approves Zanzibar ferry budget")
+    expect(summary).to_contain_text("Harbour Gazette")
+    expect(page.locator("#corpus-stats .nq-stats")).to_have_attribute("data-articles", "2")
+    expect(page.locator("#corpus-stats")).to_contain_text("2 articles")
+    expect(page.locator("#corpus-stats")).to_contain_text("2022-01-28 to 2023-03-14")
+    page.screenshot(path=str(artifacts_dir() / "add-articles-upload.png"), full_page=True)
+
+    # Pasted text (title on the first line) and an address that cannot be fetched here.
+    page.locator("#paste-article textarea").fill(PASTED_ARTICLE)
+    page.locator("#article-urls textarea").fill("https://news.example.invalid/story")
+    page.locator("#add-articles").click()
+    expect(summary).to_contain_text("1 new, 0 updated, 0 unchanged, 1 skipped", timeout=ANSWER_MS)
+    expect(summary).to_contain_text("Elmsworth village library reopens")
+    expect(summary.locator(".nq-skipped li", has_text="news.example.invalid")).to_have_count(1)
+    expect(page.locator("#corpus-stats .nq-stats")).to_have_attribute("data-articles", "3")
+    page.screenshot(path=str(artifacts_dir() / "add-articles-paste-and-skipped.png"),
+                    full_page=True)
+
+    page.get_by_role("tab", name="Ask").click()
+    panel = ask(page, "What budget did the council approve for the Zanzibar ferry?")
+    expect(panel).to_have_attribute("data-state", "answered")
+    chat = page.locator("#chat")
+    expect(chat).to_contain_text("41 million shillings")
+    expect(chat).to_contain_text("[1]")
+    title = panel.locator("a.nq-title").first
+    expect(title).to_have_text("Council approves Zanzibar ferry budget")
+    expect(title).to_have_attribute("href", "https://harbour.example/zanzibar-ferry")
+    expect(title).to_have_attribute("target", "_blank")
+    expect(panel.locator(".nq-meta").first).to_contain_text("Harbour Gazette")
+    expect(panel.locator("mark").first).to_contain_text("41 million shillings")
+    page.screenshot(path=str(artifacts_dir() / "ask-about-the-upload.png"), full_page=True)
+
+    panel = ask(page, "Who said the new reading room seats 40 people?")
+    expect(panel).to_have_attribute("data-state", "answered")
+    expect(panel).to_contain_text("Elmsworth village library reopens")
+
+    # The source menu was refreshed by the ingest: filtering to the new source leaves
+    # nothing about Putin to answer from.
+    choose_source(page, "Harbour Gazette")
+    panel = ask(page, "What did Putin demand?")
+    expect(panel).to_have_attribute("data-state", "declined")
+    expect(panel.locator(".nq-filters")).to_contain_text("sources: Harbour Gazette")
+    assert not re.search("legally binding", panel.inner_text())
+    page.close()

@@ -1,0 +1,110 @@
+"""Helpers shared by the real-browser tests (test_browser.py, test_xss.py): start the app as
+a user would (`newsqa serve` on a free 127.0.0.1 port), drive Debian's chromium with
+Playwright, and wait on what the page shows rather than on timers.
+
+Chromium is optional on a developer machine (the tests skip without it) but required where
+NEWSQA_REQUIRE_BROWSER is set, e.g. in CI, so a missing browser can never pass silently.
+"""
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import background_process, chromium_path, free_port, http_ready
+
+REPO = Path(__file__).resolve().parent.parent
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+    # Chromium looks up Google hosts even with the flags above; only 127.0.0.1 resolves.
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]
+START_TIMEOUT = 180  # seconds for the app to answer HTTP (models load first; ~10-20 s here)
+ANSWER_MS = 90_000  # one answer, with room for a machine under load
+STEP_MS = 30_000  # page reactions that need no model (tabs, uploads, accordions)
+
+
+def require_chromium() -> str:
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("NEWSQA_REQUIRE_BROWSER"):
+            pytest.fail("chromium is required here (NEWSQA_REQUIRE_BROWSER is set) but not installed")
+        pytest.skip("chromium not installed (apt-get install -y chromium)")
+    return path
+
+
+def artifacts_dir() -> Path:
+    folder = Path(os.environ.get("NEWSQA_ARTIFACTS", REPO / "test-artifacts"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@contextlib.contextmanager
+def running_app(data_dir: Path):
+    """`python -m newsqa.cli serve` on a free port, stopped (by process group) afterwards."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1",
+           "ORT_DISABLE_TELEMETRY": "1"}
+    with background_process(
+        [sys.executable, "-m", "newsqa.cli", "serve", "--port", str(port), "--data-dir",
+         str(data_dir)],
+        data_dir.parent / f"{data_dir.name}-server.log", lambda: http_ready(url),
+        what="the app", timeout=START_TIMEOUT, env=env,
+    ):
+        yield url
+
+
+@contextlib.contextmanager
+def chromium():
+    path = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def open_app(browser, url: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url, wait_until="load")  # never "networkidle": Gradio's heartbeat stays open
+    page.locator("#question textarea").wait_for(timeout=STEP_MS * 2)
+    return page
+
+
+def ask(page, question: str):
+    """Type a question, press Enter, and wait until the sources panel shows this turn's
+    outcome (answer, decline or error); returns the panel's locator for that turn."""
+    turn = page.locator("#chat [data-testid='user']").count() + 1
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    return wait_for_turn(page, turn)
+
+
+def wait_for_turn(page, turn: int):
+    from playwright.sync_api import expect
+
+    done = page.locator(f"#sources-panel .nq-turn[data-turn='{turn}']"
+                        ":not([data-state='searching']):not([data-state='drafting'])")
+    expect(done).to_have_count(1, timeout=ANSWER_MS)
+    return done
+
+
+def set_filter(page, elem_id: str, value: str) -> None:
+    accordion = page.get_by_text("Filters: dates and sources")
+    field = page.locator(f"#{elem_id} textarea")
+    if not field.is_visible():
+        accordion.click()
+    field.fill(value)
+
+
+def corpus_articles(page) -> str:
+    return page.locator("#corpus-stats .nq-stats").get_attribute("data-articles")
