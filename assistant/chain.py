@@ -87,7 +87,7 @@ class NewsAssistant:
         self.keyword = None
         if settings.hybrid:
             self.keyword = open_keyword_index(settings)
-            self.keyword.ensure_current(self.store)
+            self.keyword.catch_up(self.store)  # not while an ingest runs: it rebuilds at its end
         self.cross_encoder = cross_encoder or CrossEncoder(settings.reranker_model,
                                                            threads=settings.threads)
         pool = max(settings.candidates, settings.top_k) if settings.rerank else settings.top_k

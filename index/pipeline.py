@@ -19,6 +19,8 @@ from newsqa.index.embed import TextEmbedder, load_embedder
 from newsqa.index.keyword import KeywordIndex
 from newsqa.index.limits import LoadLimits
 from newsqa.index.load import load_paths
+from newsqa.index.lock import IngestLock, stop_between_writes
+from newsqa.index.recover import recover
 from newsqa.index.store import PassageStore
 from newsqa.settings import Settings
 
@@ -123,17 +125,45 @@ def notes_of(articles: Iterable[Article]) -> list[Note]:
 def ingest(paths: Iterable[Path | str | Article], settings: Settings, *, embedder: TextEmbedder | None = None,
            store: PassageStore | None = None, rebuild: bool = False,
            progress: Progress | None = None) -> IngestReport:
+    """Store the articles' passages; safe to interrupt and run again.
+
+    The run holds the data folder's ingest lock (`lock.py`): a second ingest waits up to
+    `settings.ingest_lock_wait` seconds, then stops with `IndexBusyError`. A run killed at
+    any point is completed by running it again: an article counts as stored only when all
+    of its passages of one version are (`PassageStore.article_hashes`), earlier versions
+    from the same origin are removed on every run, the keyword index is rebuilt when marked
+    stale, and a vector index left unreadable is rebuilt (`recover.py`).
+    """
     started = time.perf_counter()
     check_writable(settings.data_dir)
     embedder = embedder or load_embedder(
         settings.embedding_model, batch_size=settings.embedding_batch_size,
         threads=settings.threads)
-    store = store or open_store(settings, embedder, rebuild=rebuild)
-    keyword = open_keyword_index(settings)
-    report = IngestReport()
-    articles, report.skipped = prepare(paths, settings)
-    report.warnings = notes_of(articles)
-    stored = store.article_hashes([a.id for a in articles])
+    with IngestLock(settings.data_dir, wait=settings.ingest_lock_wait) as lock, \
+            stop_between_writes():
+        keyword = open_keyword_index(settings)
+        if rebuild:
+            keyword.mark_dirty()
+        store = store or open_store(settings, embedder, rebuild=rebuild)
+        report = IngestReport()
+        repaired = recover(store, embedder, interrupted=lock.interrupted is not None)
+        if repaired:
+            keyword.mark_dirty()
+        articles, report.skipped = prepare(paths, settings)
+        report.warnings = notes_of(articles)
+        if repaired:
+            report.warnings.append(Note(str(settings.data_dir), repaired))
+        _write(articles, store, keyword, embedder, settings, report, progress)
+        keyword.ensure_current(store)
+        report.passages_total = store.count()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write(articles: list[Article], store: PassageStore, keyword: KeywordIndex,
+           embedder: TextEmbedder, settings: Settings, report: IngestReport,
+           progress: Progress | None) -> None:
+    stored = store.article_hashes([a.id for a in articles])  # None: incomplete, write again
     batch_ids = {a.id for a in articles}
 
     todo = []
@@ -142,11 +172,17 @@ def ingest(paths: Iterable[Path | str | Article], settings: Settings, *, embedde
             report.unchanged.append(article.id)
         else:
             todo.append(article)
+    # An earlier version left behind by a run killed before it could delete it.
+    unchanged = set(report.unchanged)
+    leftovers = store.earlier_versions([a for a in articles if a.id in unchanged], batch_ids)
     done = len(articles) - len(todo)
     if progress:
         progress(done, len(articles))
-    if todo:
-        keyword.mark_dirty()  # cleared by the rebuild below, even if this run dies part-way
+    if todo or leftovers:
+        keyword.mark_dirty()  # cleared by the rebuild at the end, even if this run dies part-way
+    for old_ids in leftovers.values():
+        for old_id in old_ids:
+            store.delete_article(old_id)
 
     for i in range(0, len(todo), _EMBED_GROUP):
         group = todo[i:i + _EMBED_GROUP]
@@ -161,23 +197,15 @@ def ingest(paths: Iterable[Path | str | Article], settings: Settings, *, embedde
             offset += len(passages)
         store.put_articles(items, replacing={a.id for a in group if a.id in stored})
         report.passages_written += offset
-        new = [a for a in group if a.id not in stored]
-        earlier = store.articles_from_origins([a.origin for a in new]) if new else {}
+        # An article without URL or id is identified by its content, so an edited file gets
+        # a new id: the previous version from the same file is deleted now that the new one
+        # is written.
+        earlier = store.earlier_versions(group, batch_ids)
         for article in group:
-            if article.id in stored:
-                report.updated.append(article.id)
-                continue
-            # An article without URL or id is identified by its content, so an edited
-            # file gets a new id: the previous version from the same file is replaced.
-            replaced = earlier.get(article.origin, set()) - batch_ids
-            for old_id in replaced:
+            for old_id in earlier.get(article.id, ()):
                 store.delete_article(old_id)
+            replaced = article.id in stored or article.id in earlier
             (report.updated if replaced else report.new).append(article.id)
         done += len(group)
         if progress:
             progress(done, len(articles))
-
-    keyword.ensure_current(store)
-    report.passages_total = store.count()
-    report.seconds = time.perf_counter() - started
-    return report

@@ -63,7 +63,7 @@ def _client(data_dir: Path, chroma_url: str | None):
         raise StoreError(f"Cannot open the index folder {data_dir}: {error}") from error
 
 
-def _meta(article: Article, passage: Passage) -> dict:
+def _meta(article: Article, passage: Passage, passages: int) -> dict:
     meta = {
         "article_id": article.id,
         "title": article.title,
@@ -71,6 +71,9 @@ def _meta(article: Article, passage: Passage) -> dict:
         "start": passage.start,
         "end": passage.end,
         "content_hash": article.content_hash,
+        # How many passages the article has: lets a reader tell a complete article from one
+        # whose write was cut short (see `article_hashes`).
+        "passages": passages,
         "origin": article.origin,
     }
     for key in ("source", "url", "published", "author"):
@@ -91,6 +94,18 @@ def _stored(pid: str, text: str, meta: dict, score: float = 0.0) -> "StoredPassa
     )
 
 
+def _complete_hash(metas: list[dict]) -> str | None:
+    """The content hash shared by an article's rows, or None when they are not one
+    complete version (see `PassageStore.article_hashes`)."""
+    versions = {(m.get("content_hash"), m.get("passages")) for m in metas}
+    if len(versions) != 1:
+        return None
+    content_hash, passages = versions.pop()
+    if passages is not None and passages != len(metas):
+        return None
+    return content_hash
+
+
 class PassageStore:
     def __init__(self, data_dir: Path, *, collection: str, model_name: str, dimension: int,
                  chroma_url: str | None = None, rebuild: bool = False):
@@ -104,17 +119,31 @@ class PassageStore:
         self.dimension = dimension
         self.location = (f"the Chroma server at {chroma_url}" if chroma_url
                          else str(self.data_dir))
+        self.collection_name = collection
+        self.embedded = not chroma_url
         self._client = _client(self.data_dir, chroma_url)
-        if rebuild and collection in {c.name for c in self._client.list_collections()}:
-            self._client.delete_collection(collection)
-        self._collection = self._client.get_or_create_collection(
-            collection,
+        if rebuild:
+            self.drop()
+        self._collection = self._open_collection()
+        self._check_model(collection)
+
+    def _open_collection(self):
+        return self._client.get_or_create_collection(
+            self.collection_name,
             configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedding_model": model_name, "embedding_dim": dimension,
+            metadata={"embedding_model": self.model_name, "embedding_dim": self.dimension,
                       "schema": SCHEMA_VERSION},
             embedding_function=None,
         )
-        self._check_model(collection)
+
+    def drop(self) -> None:
+        """Delete the collection (if it exists); `reopen()` makes a new, empty one."""
+        if self.collection_name in {c.name for c in self._client.list_collections()}:
+            self._client.delete_collection(self.collection_name)
+
+    def reopen(self) -> None:
+        """Look the collection up again (after it was dropped and made anew)."""
+        self._collection = self._open_collection()
 
     def _check_model(self, collection: str) -> None:
         meta = self._collection.metadata or {}
@@ -139,16 +168,42 @@ class PassageStore:
     def count(self) -> int:
         return self._collection.count()
 
-    def article_hashes(self, article_ids: list[str]) -> dict[str, str]:
-        """content_hash of each stored article among `article_ids`."""
-        found: dict[str, str] = {}
+    def article_hashes(self, article_ids: list[str]) -> dict[str, str | None]:
+        """content_hash of each stored article among `article_ids`; None for an article
+        whose stored passages are not one complete version.
+
+        A write cut short (process killed) can leave an article with only some of its
+        passages (it spans two upserts) or with new and stale passages side by side (killed
+        before the stale ones were deleted). Such an article must not count as stored, or a
+        rerun would skip it forever: it is complete only when all its rows carry one content
+        hash and as many rows as that version has passages. Rows written before the passage
+        count was recorded are taken as complete when they agree on the hash.
+        """
+        rows: dict[str, list[dict]] = {}
         for i in range(0, len(article_ids), _GET_BATCH):
             batch = article_ids[i:i + _GET_BATCH]
             result = self._collection.get(where={"article_id": {"$in": batch}},
                                            include=["metadatas"])
             for meta in result["metadatas"]:
-                found[meta["article_id"]] = meta["content_hash"]
-        return found
+                rows.setdefault(meta["article_id"], []).append(meta)
+        return {article_id: _complete_hash(metas) for article_id, metas in rows.items()}
+
+    def earlier_versions(self, articles: list[Article], keep: set[str]) -> dict[str, set[str]]:
+        """For each article stored under its current origin, the other articles stored under
+        that origin and not in `keep`: earlier versions of the same file (or feed line).
+
+        An article identified by its content gets a new id when its file is edited; the
+        earlier version is deleted after the new one is written. Asking this for every
+        article of an ingest, unchanged ones included, also finds an earlier version left
+        behind by a run killed between those two steps.
+        """
+        found = self.articles_from_origins([a.origin for a in articles if a.origin])
+        earlier: dict[str, set[str]] = {}
+        for article in articles:
+            ids = found.get(article.origin, set())
+            if article.id in ids and ids - keep - {article.id}:
+                earlier[article.id] = ids - keep - {article.id}
+        return earlier
 
     def articles_from_origin(self, origin: str) -> set[str]:
         return self.articles_from_origins([origin]).get(origin, set())
@@ -241,19 +296,28 @@ class PassageStore:
         for article, _, _ in items:
             if article.id in replacing:
                 old_ids.update(self.passage_ids(article.id))
-        rows = [(p, article, vector) for article, passages, vectors in items
+        rows = [(p, article, vector, len(passages)) for article, passages, vectors in items
                 for p, vector in zip(passages, vectors)]
         for i in range(0, len(rows), _PUT_BATCH):
             batch = rows[i:i + _PUT_BATCH]
             self._collection.upsert(
-                ids=[p.id for p, _, _ in batch],
-                embeddings=np.asarray([v for _, _, v in batch], dtype=np.float32),
-                documents=[p.text for p, _, _ in batch],
-                metadatas=[_meta(article, p) for p, article, _ in batch],
+                ids=[p.id for p, _, _, _ in batch],
+                embeddings=np.asarray([v for _, _, v, _ in batch], dtype=np.float32),
+                documents=[p.text for p, _, _, _ in batch],
+                metadatas=[_meta(article, p, n) for p, article, _, n in batch],
             )
-        stale = sorted(old_ids - {p.id for p, _, _ in rows})
+        stale = sorted(old_ids - {p.id for p, _, _, _ in rows})
         if stale:
             self._collection.delete(ids=stale)
+
+    def put_rows(self, ids: list[str], vectors: np.ndarray, documents: list[str],
+                 metadatas: list[dict]) -> None:
+        """Write stored rows back as they were (used to rebuild a damaged collection)."""
+        for i in range(0, len(ids), _PUT_BATCH):
+            self._collection.upsert(
+                ids=ids[i:i + _PUT_BATCH],
+                embeddings=np.asarray(vectors[i:i + _PUT_BATCH], dtype=np.float32),
+                documents=documents[i:i + _PUT_BATCH], metadatas=metadatas[i:i + _PUT_BATCH])
 
     def delete_article(self, article_id: str) -> int:
         ids = self.passage_ids(article_id)

@@ -30,6 +30,10 @@ class StoreError(NewsqaError):
     """The vector store cannot be opened or reached."""
 
 
+class IndexBusyError(StoreError):
+    """Another ingest holds the data folder (the message names it and says to wait)."""
+
+
 class FilterError(NewsqaError):
     """A date or source filter cannot be understood."""
 

@@ -150,6 +150,11 @@ class Settings(BaseSettings):
         description="User-Agent sent when fetching article and feed URLs.")
 
     # --- ingest safety (index/pipeline.py, index/lock.py) ---
+    ingest_lock_wait: float = Field(
+        10.0, ge=0,
+        description="Seconds an ingest waits for another one on the same data folder before "
+                    "giving up (IndexBusyError): long enough for a small upload to queue behind "
+                    "another, short enough that a second `newsqa ingest` fails fast.")
 
     # --- web UI (newsqa/ui.py) ---
     host: str = "127.0.0.1"
