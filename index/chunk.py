@@ -14,7 +14,7 @@ from newsqa.index.sentences import Sentence, split_sentences
 
 CountTokens = Callable[[list[str]], list[int]]
 _MAX_WORD_CHARS = 40  # a longer run without spaces is cut (URLs, base64, junk)
-_MAX_CHARS_PER_TOKEN = 10  # a sentence with more characters per token than this is cut too
+_MAX_CHARS_PER_TOKEN = 20  # a sentence with more characters per token than this is cut too
 
 
 @dataclass(frozen=True)
