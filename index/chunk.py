@@ -55,7 +55,7 @@ def _split_long(sentence: Sentence, budget: int,
         spans.append((start, end))
     sizes = count_tokens([sentence.text[s:e] for s, e in spans])
     pieces: list[tuple[int, int, int]] = []  # start, end, summed size
-    first, used = None, 0
+    first, last, used = None, 0, 0
     for (start, end), size in zip(spans, sizes):
         if first is not None and used + size > budget:
             pieces.append((first, last, used))

@@ -2,15 +2,16 @@
 
 feedparser reads the feed (RSS 0.9x/1.0/2.0 and Atom, broken XML, a dozen date formats,
 HTML inside entries); this module decides what an entry becomes and says why one could not
-be used. It is always given bytes, never a path or URL, so feedparser never fetches
-anything itself (index/web.py does, with its timeout and size limit).
+be used. It is always given the feed's bytes as a stream, never a path or URL, so feedparser
+never opens or fetches anything itself (index/web.py fetches, with its timeout and size limit).
 
 Many feeds carry only a teaser per entry. For a feed fetched from the web, each entry with
-no content but a short summary gets its own page fetched (a few at a time, at most `max_feed_items` entries)
-for the full article; when that fetch fails the teaser is stored, with a note, because a
-short source the user can see is better than a silently missing one.
+no content but a short summary gets its own page fetched for the full article (a few at a
+time, at most `max_feed_items` entries); when that fails the teaser is stored, with a note,
+because a short source the user can see is better than a silently missing one.
 """
 
+import io
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -74,7 +75,8 @@ def load_feed(data: bytes, origin: str, limits: LoadLimits | None = None, *,
     if not data.strip():
         yield Skipped(origin, "file is empty")
         return
-    parsed = feedparser.parse(data, response_headers=headers or {})
+    # A stream, not bytes: feedparser would try bytes as a file name first.
+    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers or {})
     entries = list(parsed.entries)
     usable = [e for e in entries if e.get("title") or e.get("link") or _entry_text(e)]
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None

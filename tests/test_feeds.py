@@ -217,3 +217,14 @@ def test_html_to_text_keeps_paragraphs_and_drops_scripts():
     text = html_to_text("<p>One <b>bold</b> line.</p><p>Two<br>lines.</p><script>x()</script>"
                         "<ul><li>A</li><li>B</li></ul>&amp; more")
     assert text == "One bold line.\nTwo\nlines.\nA\nB\n& more"
+
+
+def test_a_feed_body_is_never_opened_as_a_local_path(tmp_path):
+    private = tmp_path / "private.rss"
+    private.write_text('<rss version="2.0"><channel><title>Private</title><item><title>Secret'
+                       "</title><description>Not for the index.</description></item></channel></rss>")
+    body = str(private).encode()  # a server answering with a path instead of a feed
+    with serve({"/feed": Route(body, content_type="application/rss+xml")}) as running:
+        articles, skipped = _load([running.url("/feed")])
+    assert articles == []
+    assert skipped[running.url("/feed")].startswith("malformed feed, no entries could be read")
