@@ -31,7 +31,7 @@ def settings_from(**flags) -> Settings:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[str], typer.Argument(help="Files or folders (.txt .md .html .jsonl .json, RSS/Atom .rss .atom .xml), or http(s):// addresses of article pages or feeds.", show_default=False)],
+    paths: Annotated[list[str], typer.Argument(help="Files or folders (.txt .md .html .jsonl .json, RSS/Atom .rss .atom .xml), or http(s):// addresses of article pages or feeds.", metavar="PATH_OR_URL", show_default=False)],
     data_dir: DataDir = None,
     rebuild: Annotated[bool, typer.Option(help="Delete the existing index first (e.g. after changing the embedding model).")] = False,
     chunk_tokens: Annotated[Optional[int], typer.Option(help="Passage size in tokens.")] = None,
