@@ -140,11 +140,12 @@ def _answers(url: str) -> bool:
 
 def run_loadtest(url: str, *, sessions: int = 20, seconds: float = 60,
                  questions: list[str] | None = None, auth: tuple[str, str] | None = None,
-                 log: Log = print) -> dict:
+                 request_timeout: float = 300, log: Log = print) -> dict:
     """Drive `sessions` concurrent chat sessions at `url` for `seconds`; the report dict.
 
     Custom `questions` are not checked for correctness (only errors count); without them
-    the sample-article questions are asked and checked.
+    the sample-article questions are asked and checked. A request without an answer after
+    `request_timeout` seconds counts as an error.
     """
     from gradio_client import Client
 
@@ -158,8 +159,12 @@ def run_loadtest(url: str, *, sessions: int = 20, seconds: float = 60,
         return Client(url, auth=auth, verbose=False)
 
     log(f"Connecting {sessions} sessions to {url} …")
-    with ThreadPoolExecutor(max_workers=min(sessions, 8)) as pool:
-        clients = list(pool.map(connect, range(sessions)))
+    try:
+        with ThreadPoolExecutor(max_workers=min(sessions, 8)) as pool:
+            clients = list(pool.map(connect, range(sessions)))
+    except Exception as error:  # gradio_client's own message says what is wrong
+        hint = " Give --auth user:password." if "login" in str(error).lower() else ""
+        raise NewsqaError(f"Cannot open a chat session at {url}: {error}{hint}") from None
     arguments = {q: chat_arguments(clients[0], q) for q, _ in asked}
     records: list[Request] = []
     lock = threading.Lock()
@@ -174,10 +179,13 @@ def run_loadtest(url: str, *, sessions: int = 20, seconds: float = 60,
             turn += 1
             started = time.monotonic()
             record = Request(number, question, round(started - begin, 3), 0.0)
+            job = client.submit(api_name="/chat", **arguments[question])
             try:
-                record.answer = answer_text(client.predict(api_name="/chat",
-                                                           **arguments[question]))
+                record.answer = answer_text(job.result(timeout=request_timeout))
                 record.wrong = is_wrong(expected[question], record.answer, checked)
+            except TimeoutError:
+                job.cancel()
+                record.error = f"TimeoutError: no answer within {request_timeout:g} s"
             except Exception as error:  # what a user would see: recorded, not raised
                 record.error = f"{type(error).__name__}: {error}"[:500]
             record.latency_s = round(time.monotonic() - started, 4)

@@ -447,11 +447,13 @@ def queue_limits(settings: Settings) -> tuple[int, int]:
     Answering is CPU-bound (ONNX embedder and cross-encoder, BM25, verification, and with
     `llamacpp:` a model generating on the CPU) and the target box has 2 cores, so the
     default is 2 at a time: measured with `newsqa loadtest` (20 sessions, 60 s, on a shared
-    2-core box) it gave 2.6-4.1 answers/s where 1 at a time gave 2.3-2.8 and 3 or 4 at a
-    time no more (3.2-3.5): with two, one answer's ONNX work overlaps the other's Python,
-    with more they only take turns on the same two cores. An in-process llama.cpp model is
-    not thread-safe, so with `llamacpp:` it is always 1 (a remote `openai:`/`ollama:`
-    server does its own queuing). `NEWSQA_UI_CONCURRENCY` overrides the default.
+    2-core box) it gave 2.6-4.3 answers/s where 1 at a time gave 1.6-2.8 (4 runs each;
+    2 was faster in 3 of 4 back-to-back pairs) and 3 or 4 at a time no more (3.5, 3.2):
+    with two, one answer's ONNX work overlaps the other's Python; with more, they only take
+    turns on the same two cores. An in-process llama.cpp model is not thread-safe, so with
+    `llamacpp:` it is always 1 (a remote `openai:`/`ollama:` server does its own queuing).
+    `NEWSQA_UI_CONCURRENCY` overrides the default. It is one limit for the page and the
+    /chat API because build_app gives both answer events `concurrency_id="answer"`.
 
     The waiting line is capped (`NEWSQA_MAX_QUEUE`) so that a burst cannot pile up work
     without bound: 64 questions wait for the extractive answerer, about 15-25 s at the
