@@ -5,6 +5,7 @@ so on import) and pulls in SQLAlchemy and aiohttp; this adapter is the small par
 `create_chat_completion` with the model's own chat template, streamed or not.
 """
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,11 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import ConfigDict
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
+
+# A `Llama` object is not thread-safe, and the web UI answers several people at once: one
+# generation at a time per process (the UI's queue also keeps llama.cpp to one, this holds
+# for every other caller too).
+_GENERATING = threading.Lock()
 
 
 def _messages(messages: list[BaseMessage]) -> list[dict]:
@@ -51,20 +57,22 @@ class LlamaCppChat(BaseChatModel):
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs) -> ChatResult:
-        reply = self.client.create_chat_completion(messages=_messages(messages),
-                                                   **self._options(stop))
+        with _GENERATING:
+            reply = self.client.create_chat_completion(messages=_messages(messages),
+                                                       **self._options(stop))
         text = reply["choices"][0]["message"].get("content") or ""
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None,
                 **kwargs) -> Iterator[ChatGenerationChunk]:
-        for part in self.client.create_chat_completion(messages=_messages(messages),
-                                                       stream=True, **self._options(stop)):
-            text = part["choices"][0].get("delta", {}).get("content") or ""
-            if not text:
-                continue
-            chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
-            if run_manager:
-                run_manager.on_llm_new_token(text, chunk=chunk)
-            yield chunk
+        with _GENERATING:  # held until the stream is finished or closed
+            for part in self.client.create_chat_completion(messages=_messages(messages),
+                                                           stream=True, **self._options(stop)):
+                text = part["choices"][0].get("delta", {}).get("content") or ""
+                if not text:
+                    continue
+                chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                if run_manager:
+                    run_manager.on_llm_new_token(text, chunk=chunk)
+                yield chunk

@@ -209,6 +209,18 @@ def test_smollm2_end_to_end_every_shown_sentence_is_verified(smollm_assistant):
     assert dropped > 0, f"SmolLM2 invents facts; verification should have dropped some: {modes}"
 
 
+def test_concurrent_questions_share_one_in_process_model_safely(smollm_assistant):
+    """The web UI answers several people at once; a llama.cpp model must serve them in turn."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    alone = smollm_assistant.ask(SAMPLE_QUESTIONS[0]).generation.generated
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(smollm_assistant.ask, [SAMPLE_QUESTIONS[0]] * 4))
+    for answer in answers:
+        assert answer.generation.error is None and answer.generation.generated
+        assert answer.generation.generated == alone  # temperature 0: the same text each time
+
+
 def _hostile_corpus(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
