@@ -109,15 +109,15 @@ def ask(
     if as_json:
         print(json.dumps(answer.public_dict(), ensure_ascii=False, indent=2))
         return
-    out.print(answer.answer, highlight=False)
+    out.print(answer.answer, highlight=False, markup=False)
     for line in (generation_line(answer), confidence_line(answer)):
         if line:
-            out.print(line, style="dim", highlight=False)
+            out.print(line, style="dim", highlight=False, markup=False)
     if answer.citations:
         out.print("\n[bold]Sources[/bold]")
         for citation in answer.citations:
-            out.print(citation_line(citation).replace("**", ""), highlight=False)
-            out.print(f"    “{citation.quote}”", highlight=False, style="dim")
+            out.print(citation_line(citation).replace("**", ""), highlight=False, markup=False)
+            out.print(f"    “{citation.quote}”", highlight=False, markup=False, style="dim")
 
 
 @app.command()

@@ -96,6 +96,19 @@ def test_cli_exit_status_is_nonzero_only_when_nothing_was_ingested(settings, tmp
     assert "1 new" in output and "1 skipped" in output and "file is empty" in output
 
 
+def test_cli_prints_article_text_literally_never_as_terminal_markup(settings, tmp_path, capsys):
+    article = tmp_path / "markup.txt"
+    article.write_text("[bold red]Ferry[/bold red] news [link=https://evil.example]here[/link]\n"
+                       "Source: [blink]Harbor Times[/blink]\n\n"
+                       "The harbor ferry [b]returns[/b] in April after repairs, the council said.\n")
+    cli(["ingest", str(article), "--data-dir", str(settings.data_dir)])
+    capsys.readouterr()
+    cli(["ask", "When does the harbor ferry return?", "--data-dir", str(settings.data_dir)])
+    output = capsys.readouterr().out
+    assert "[bold red]Ferry[/bold red]" in output and "[blink]Harbor Times[/blink]" in output
+    assert "[b]returns[/b]" in output
+
+
 def test_model_mismatch_stops_with_instructions_and_rebuild_recovers(settings, embedder):
     ingest([SAMPLES], settings, embedder=embedder)
     with pytest.raises(IndexMismatchError) as mismatch:
