@@ -307,11 +307,16 @@ def _precreate(settings: Settings, embedder, sync_threshold: int = 64) -> None:
                   "schema": store_module.SCHEMA_VERSION})
 
 
-def _forget_open_clients() -> None:
-    """What a new process would see: Chroma caches one client per folder per process."""
-    from chromadb.api.client import SharedSystemClient
+def forget_open_client(settings: Settings) -> None:
+    """Make the next open of this folder read it from disk, as a new process would:
+    Chroma shares one client (and its in-memory HNSW index) per folder per process."""
+    from chromadb.api.shared_system_client import SharedSystemClient
 
-    SharedSystemClient.clear_system_cache()
+    folder = (settings.data_dir / "chroma").resolve()
+    for identifier in list(SharedSystemClient._identifier_to_system):
+        if identifier and Path(identifier).resolve() == folder:
+            SharedSystemClient._identifier_to_system.pop(identifier)
+            SharedSystemClient._identifier_to_refcount.pop(identifier, None)
 
 
 def _tear_hnsw(settings: Settings) -> None:
@@ -335,7 +340,7 @@ def damaged(tmp_path, settings, embedder):
     before = {"rows": {pid: (text, meta) for pid, text, meta in store.scan()},
               "vectors": dict(store.vectors(ids))}
     assert len(ids) > 16
-    _forget_open_clients()
+    forget_open_client(settings)
     _tear_hnsw(settings)
     _killed_ingest_marker(settings)
     return corpus, before
@@ -365,7 +370,7 @@ def test_unreadable_vector_index_is_rebuilt_from_the_stored_passages(damaged, se
     corpus, before = damaged
     with pytest.raises(ChromaError, match="pickle"):
         open_store(settings, embedder).count()
-    _forget_open_clients()
+    forget_open_client(settings)
 
     report = ingest([corpus], settings, embedder=embedder)
     assert len(report.unchanged) == 30 and report.passages_written == 0
