@@ -34,9 +34,12 @@ HOLDER_FILE = "ingest.lock.json"
 class IngestLock:
     """Exclusive lock on a data folder for the length of an ingest (a context manager)."""
 
-    def __init__(self, data_dir: Path, *, wait: float = 0.0):
+    def __init__(self, data_dir: Path, *, wait: float = 0.0, record: bool = True):
+        """`record=False` for a short hold by a reader: the holder file, possibly left by a
+        killed ingest for the next ingest to act on, is then neither replaced nor removed."""
         self.data_dir = Path(data_dir)
         self.wait = wait
+        self.record = record
         self.interrupted: dict | None = None  # holder record left by a killed ingest
         self._lock = None
 
@@ -55,15 +58,17 @@ class IngestLock:
             raise IndexBusyError(self._busy_message()) from None
         self._lock = lock
         self.interrupted = _read_json(self.holder_path)
-        _write_json(self.holder_path, {"pid": os.getpid(), "host": socket.gethostname(),
-                                       "started": time.strftime("%Y-%m-%d %H:%M:%S")})
+        if self.record:
+            _write_json(self.holder_path, {"pid": os.getpid(), "host": socket.gethostname(),
+                                           "started": time.strftime("%Y-%m-%d %H:%M:%S")})
         return self
 
     def release(self) -> None:
         if self._lock is None:
             return
-        with contextlib.suppress(OSError):
-            self.holder_path.unlink()
+        if self.record:
+            with contextlib.suppress(OSError):
+                self.holder_path.unlink()
         self._lock.release()
         self._lock = None
 
@@ -91,7 +96,7 @@ def try_lock(data_dir: Path) -> IngestLock | None:
     """The lock if no ingest holds it right now, else None (also None when the folder is
     read-only): for readers that may tidy up only while nobody is writing."""
     try:
-        return IngestLock(data_dir, wait=0).acquire()
+        return IngestLock(data_dir, wait=0, record=False).acquire()
     except (IndexBusyError, OSError):
         return None
 

@@ -20,7 +20,7 @@ import pytest
 
 from newsqa.assistant.chain import NewsAssistant
 from newsqa.errors import IndexBusyError
-from newsqa.index.lock import HOLDER_FILE, IngestLock
+from newsqa.index.lock import HOLDER_FILE, IngestLock, try_lock
 from newsqa.index.pipeline import ingest, open_store
 from newsqa.index.recover import embedding_text
 from newsqa.settings import Settings
@@ -126,6 +126,9 @@ def test_lock_of_a_killed_ingest_is_free_at_once(tmp_path):
     finally:
         os.kill(holder.pid, signal.SIGKILL)
         holder.wait()
+    reader = try_lock(tmp_path)  # a reader tidying the keyword index keeps that record
+    assert reader is not None and reader.interrupted["pid"] == holder.pid
+    reader.release()
     started = time.monotonic()
     with IngestLock(tmp_path, wait=0) as lock:
         assert time.monotonic() - started < 1
