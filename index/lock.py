@@ -7,9 +7,10 @@ break it. So `ingest()` holds an exclusive OS file lock (`filelock`, flock on Un
 by SIGKILL, so a killed ingest never blocks the next one.
 
 Next to the lock, `ingest.lock.json` names the holder (PID, host, start time) for the
-"busy" message. It is removed on a clean finish, so finding it when the lock is free means
-the previous ingest was killed: `IngestLock.interrupted` then holds what it said, and the
-ingest checks the store before trusting it (`recover.py`).
+"busy" message. It is removed only when an ingest finishes, so finding it when the lock is
+free means the previous ingest was killed or failed part-way: `IngestLock.interrupted`
+then holds what it said, and the ingest checks the store before trusting it
+(`recover.py`) and looks for what the cut-short run left behind.
 
 While an ingest holds the lock in the main thread, SIGTERM (`kill PID`, `docker stop`,
 systemd) stops it at the next Python instruction rather than at once, so the process is
@@ -63,10 +64,12 @@ class IngestLock:
                                            "started": time.strftime("%Y-%m-%d %H:%M:%S")})
         return self
 
-    def release(self) -> None:
+    def release(self, *, finished: bool = True) -> None:
+        """Unlock; the holder record is removed only when the work `finished`, so an ingest
+        that failed or was stopped part-way is treated like a killed one next time."""
         if self._lock is None:
             return
-        if self.record:
+        if self.record and finished:
             with contextlib.suppress(OSError):
                 self.holder_path.unlink()
         self._lock.release()
@@ -75,8 +78,8 @@ class IngestLock:
     def __enter__(self) -> "IngestLock":
         return self.acquire()
 
-    def __exit__(self, *exc) -> None:
-        self.release()
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        self.release(finished=exc_type is None)
 
     def _busy_message(self) -> str:
         holder = _read_json(self.holder_path) or {}

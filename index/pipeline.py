@@ -153,7 +153,8 @@ def ingest(paths: Iterable[Path | str | Article], settings: Settings, *, embedde
         report.warnings = notes_of(articles)
         if repaired:
             report.warnings.append(Note(str(settings.data_dir), repaired))
-        _write(articles, store, keyword, embedder, settings, report, progress)
+        _write(articles, store, keyword, embedder, settings, report, progress,
+               after_interruption=lock.interrupted is not None)
         keyword.ensure_current(store)
         report.passages_total = store.count()
     report.seconds = time.perf_counter() - started
@@ -162,7 +163,7 @@ def ingest(paths: Iterable[Path | str | Article], settings: Settings, *, embedde
 
 def _write(articles: list[Article], store: PassageStore, keyword: KeywordIndex,
            embedder: TextEmbedder, settings: Settings, report: IngestReport,
-           progress: Progress | None) -> None:
+           progress: Progress | None, *, after_interruption: bool) -> None:
     stored = store.article_hashes([a.id for a in articles])  # None: incomplete, write again
     batch_ids = {a.id for a in articles}
 
@@ -172,9 +173,11 @@ def _write(articles: list[Article], store: PassageStore, keyword: KeywordIndex,
             report.unchanged.append(article.id)
         else:
             todo.append(article)
-    # An earlier version left behind by a run killed before it could delete it.
+    # An earlier version left behind by a run cut short before it could delete it (a run
+    # that finished deleted it: looking costs a metadata scan, ~0.1 s per 3k passages).
     unchanged = set(report.unchanged)
-    leftovers = store.earlier_versions([a for a in articles if a.id in unchanged], batch_ids)
+    leftovers = (store.earlier_versions([a for a in articles if a.id in unchanged], batch_ids)
+                 if after_interruption else {})
     done = len(articles) - len(todo)
     if progress:
         progress(done, len(articles))

@@ -199,5 +199,6 @@ def recover(store: PassageStore, embedder: TextEmbedder, *, interrupted: bool) -
     if problem is None:
         return None
     count = rebuild_vectors(store, embedder)
-    return (f"the vector index could not be read after an interrupted ingest ({problem}); "
-            f"it was rebuilt from the {count} stored passages")
+    reason = problem.rsplit(": ", 2)[-2:] if ": " in problem else [problem]
+    return (f"the vector index could not be read after an interrupted ingest "
+            f"({': '.join(reason)}); it was rebuilt from the {count} stored passages")
