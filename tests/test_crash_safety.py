@@ -415,6 +415,8 @@ from newsqa.index.pipeline import ingest
 from newsqa.settings import Settings
 report = ingest([sys.argv[1]], Settings(data_dir=sys.argv[2]),
                 progress=lambda done, total: print("progress", done, total, flush=True))
+for note in report.warnings:
+    print("note", note, flush=True)
 print("done", report.summary(), flush=True)
 """
 
@@ -464,10 +466,13 @@ def test_killed_ingest_then_rerun_matches_a_clean_ingest(
     # unfinished ingest stays for the rerun.
     assert code == (-sig if sig == signal.SIGKILL else 128 + sig), lines[-5:]
     assert (settings.data_dir / HOLDER_FILE).exists()
+    if point == "keyword-rebuild":  # stopped before the rebuild cleared the marker
+        assert (settings.data_dir / "keyword" / "DIRTY").exists()
 
     code, lines, rerun_seconds = run_ingest(corpus, settings.data_dir)
     assert code == 0, "\n".join(lines[-20:])  # the lock of the killed process is free again
-    print(f"{point}: stopped after {seconds:.1f} s; rerun {rerun_seconds:.1f} s: {lines[-1]}")
+    print(f"{point}: stopped after {seconds:.1f} s; rerun {rerun_seconds:.1f} s: "
+          + " ".join(line for line in lines if line.startswith(("note", "done"))))
     assert not (settings.data_dir / HOLDER_FILE).exists()
     assert snapshot(settings, embedder) == reference
 
