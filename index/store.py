@@ -60,7 +60,10 @@ def _client(data_dir: Path, chroma_url: str | None):
         data_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=chroma_settings)
     except Exception as error:  # chroma raises many kinds; the user needs one message
-        raise StoreError(f"Cannot open the index folder {data_dir}: {error}") from error
+        hint = (" Chroma writes to its files even to answer questions: make the folder writable "
+                f"(chmod -R u+w {data_dir}) or copy it somewhere writable and point --data-dir "
+                "there." if "readonly" in str(error).replace("-", "").lower() else "")
+        raise StoreError(f"Cannot open the index folder {data_dir}: {error}.{hint}") from error
 
 
 def _meta(article: Article, passage: Passage, passages: int) -> dict:
