@@ -92,21 +92,36 @@ def _is_address(raw: str) -> bool:
 
 def _load_local(path: Path, limits: LoadLimits) -> Iterator[LoadResult]:
     if path.is_dir():
-        files = sorted(
+        visible = sorted(
             p for p in path.rglob("*")
-            if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
         )
+        files = [p for p in visible if p.suffix.lower() in SUPPORTED_SUFFIXES]
         if not files:
             yield Skipped(str(path), f"folder holds no {_SUPPORTED} files")
         for file in files:
             yield from load_file(file, limits)
+        yield from _unreadable_in_folder(path, [p for p in visible if p not in set(files)])
     elif path.is_file():
         yield from load_file(path, limits)
     elif _BARE_DOMAIN.match(str(path)):
         yield Skipped(str(path), "no such file or folder; for a web address, start it with https://")
     else:
         yield Skipped(str(path), "no such file or folder")
+
+
+def _unreadable_in_folder(folder: Path, others: list[Path]) -> Iterator[Skipped]:
+    """One line per file type a folder holds but newsqa cannot read, so none goes unnoticed
+    (a folder of a thousand images gives one line, not a thousand)."""
+    by_type: dict[str, list[Path]] = {}
+    for other in others:
+        by_type.setdefault(other.suffix.lower() or "(no extension)", []).append(other)
+    for suffix, group in sorted(by_type.items()):
+        names = ", ".join(str(p.relative_to(folder)) for p in group[:3])
+        more = f" and {len(group) - 3} more" if len(group) > 3 else ""
+        yield Skipped(str(folder), f"{len(group)} {suffix} file{'s' if len(group) != 1 else ''} "
+                      f"not read ({names}{more}): newsqa reads {_SUPPORTED}; convert them to "
+                      "text first")
 
 
 def load_file(path: Path, limits: LoadLimits | None = None) -> Iterator[LoadResult]:

@@ -282,6 +282,25 @@ def test_unsupported_extensions(settings, embedder, reranker, before, good, tmp_
     _assert_intact(report, before, settings, embedder, reranker)
 
 
+def test_unreadable_files_in_a_folder_are_listed_not_silently_ignored(
+        settings, embedder, reranker, before, good, tmp_path):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "story.txt").write_text(good.read_text())
+    for name in ("a.pdf", "b.pdf", "c.PDF", "d.pdf", "photo.jpg"):
+        (folder / name).write_bytes(b"\x00")
+    (folder / ".DS_Store").write_bytes(b"\x00")  # hidden files stay unmentioned
+    report = ingest([folder], settings, embedder=embedder)
+    lines = [s.reason for s in report.skipped if s.origin == str(folder)]
+    assert lines == [
+        "1 .jpg file not read (photo.jpg): newsqa reads .txt, .md, .html, .jsonl, .json, .rss, "
+        ".atom or .xml (a feed); convert them to text first",
+        "4 .pdf files not read (a.pdf, b.pdf, c.PDF and 1 more): newsqa reads .txt, .md, .html, "
+        ".jsonl, .json, .rss, .atom or .xml (a feed); convert them to text first"]
+    assert len(report.new) == 1
+    _assert_intact(report, before, settings, embedder, reranker)
+
+
 def test_duplicate_ids_in_one_batch(settings, embedder, reranker, before, good, tmp_path):
     (tmp_path / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in [
         {"id": "a1", "title": "Bee count", "text": "Volunteers counted more bees this spring."},

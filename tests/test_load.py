@@ -99,10 +99,10 @@ def test_json_list_and_folder_recursion(tmp_path):
         {"title": "B", "text": "Beta story.", "url": "https://x.org/b"},
     ]))
     (tmp_path / "feeds" / "note.txt").write_text("Gamma\nGamma story.\n")
-    (tmp_path / "feeds" / "image.png").write_bytes(b"\x89PNG\x00\x00")  # ignored in folders
+    (tmp_path / "feeds" / "image.png").write_bytes(b"\x89PNG\x00\x00")  # listed, not read
     articles, skipped = _load(tmp_path / "feeds")
     assert sorted(a.title for a in articles) == ["A", "B", "Gamma"]
-    assert not skipped
+    assert [s.reason.split(":")[0] for s in skipped] == ["1 .png file not read (image.png)"]
 
 
 def test_bad_inputs_are_reported_with_file_line_and_reason(tmp_path):
