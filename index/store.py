@@ -5,6 +5,7 @@ write and query passes vectors made by our own `Embedder`. The collection record
 model built it, so a different model cannot silently mix incompatible vectors into it.
 """
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -109,6 +110,18 @@ def _complete_hash(metas: list[dict]) -> str | None:
     return content_hash
 
 
+_POSITION = re.compile(r"(:\d+|\[\d+\])$")  # "feed.jsonl:3", "list.json[2]"
+_CONTENT_ID = re.compile(r"^c[0-9a-f]{16}$")  # index.article.article_id from content alone
+
+
+def _is_position(origin: str) -> bool:
+    return bool(_POSITION.search(origin))
+
+
+def _is_content_id(article_id: str) -> bool:
+    return bool(_CONTENT_ID.match(article_id))
+
+
 class PassageStore:
     def __init__(self, data_dir: Path, *, collection: str, model_name: str, dimension: int,
                  chroma_url: str | None = None, rebuild: bool = False):
@@ -204,6 +217,11 @@ class PassageStore:
         earlier: dict[str, set[str]] = {}
         for article in articles:
             ids = found.get(article.origin, set())
+            if _is_position(article.origin):
+                # A line of a JSONL/JSON file: another article there is an earlier version
+                # only if nothing but its content identified it. One with its own id or URL
+                # is a different article the file no longer lists at that line; it stays.
+                ids = {i for i in ids if _is_content_id(i) or i == article.id}
             if article.id in ids and ids - keep - {article.id}:
                 earlier[article.id] = ids - keep - {article.id}
         return earlier

@@ -66,6 +66,29 @@ def test_edited_text_file_without_url_replaces_its_previous_version(settings, em
         "The library now opens at eight on weekdays."]
 
 
+def test_a_jsonl_line_taken_by_another_article_keeps_the_earlier_one(settings, embedder, tmp_path):
+    """Articles with their own URL or id are different articles, not versions of a line."""
+    feed = tmp_path / "feed.jsonl"
+    _feed(feed)
+    ingest([feed], settings, embedder=embedder)
+    feed.write_text(json.dumps({"title": "Tram line", "text": "The tram line opens in October.",
+                                "url": "https://news.example/tram"}) + "\n")  # now on line 1
+    report = ingest([feed], settings, embedder=embedder)
+    assert (len(report.new), len(report.updated)) == (1, 0)
+    store = open_store(settings, embedder)
+    titles = {h.title for h in store.query(embedder.embed_query("budget ferry tram"), 10)}
+    assert titles == {"Council budget", "Ferry returns", "Tram line"}
+
+    # An article identified only by its content is an earlier version of its line.
+    feed.write_text(json.dumps({"title": "Pool", "text": "The pool opens at nine."}) + "\n")
+    ingest([feed], settings, embedder=embedder)
+    feed.write_text(json.dumps({"title": "Pool", "text": "The pool opens at ten."}) + "\n")
+    report = ingest([feed], settings, embedder=embedder)
+    assert (len(report.new), len(report.updated)) == (0, 1)
+    texts = [h.text for h in open_store(settings, embedder).query(embedder.embed_query("pool"), 10)]
+    assert "The pool opens at ten." in texts and "The pool opens at nine." not in texts
+
+
 def test_bad_input_is_skipped_and_nothing_stored_is_lost(settings, embedder, tmp_path):
     ingest([SAMPLES], settings, embedder=embedder)
     before = open_store(settings, embedder).count()
