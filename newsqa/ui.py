@@ -491,5 +491,8 @@ def serve(settings: Settings, *, with_samples: bool = True, block: bool = True):
     app.queue(default_concurrency_limit=concurrency, max_size=max_queue)
     app.launch(server_name=settings.host, server_port=settings.port, share=False,
                auth=credentials, max_file_size=upload_limit_bytes(settings),
-               prevent_thread_lock=not block, quiet=False)
+               prevent_thread_lock=True, quiet=True)  # Gradio's banner suggests share links
+    print(f"Ready: open {app.local_url} in a browser (Ctrl+C stops it).", flush=True)
+    if block:
+        app.block_thread()
     return app
