@@ -1,7 +1,7 @@
 """The finished UI in a real browser (Debian chromium via Playwright), against the real app
 started with `newsqa serve`: ask and read the cited answer, open its source with the quote
 highlighted in its passage, filter by date and source, add an article by upload and by
-paste and then ask about it. One app for the module; the tests run in file order and only
+paste and by feed and article URL, then ask about them. One app for the module; the tests run in file order and only
 the last one adds articles. Screenshots go to NEWSQA_ARTIFACTS (default test-artifacts/).
 """
 
@@ -202,4 +202,62 @@ def test_add_articles_by_upload_and_paste_then_ask(browser, app_url, tmp_path):
     expect(panel).to_have_attribute("data-state", "declined")
     expect(panel.locator(".nq-filters")).to_contain_text("sources: Harbour Gazette")
     assert not re.search("legally binding", panel.inner_text())
+    page.close()
+
+
+OBSERVATORY_FEED = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Highland Courier</title><link>{base}/</link>
+<description>Local news</description>
+<item><title>Observatory names new comet</title><link>{base}/comet</link>
+<pubDate>Tue, 09 May 2023 08:00:00 GMT</pubDate>
+<description>The Kessock observatory named the comet it found in April after the school
+pupils who first spotted it on the night sky images. Director Iona Baird said the comet
+will pass closest to the Sun in 2031.</description></item>
+</channel></rss>"""
+
+QUARRY_PAGE = """<html><head><title>Quarry plan withdrawn</title>
+<meta property="og:site_name" content="Glen Times"></head><body><article>
+<h1>Quarry plan withdrawn</h1><p>Published 2023-05-10</p>
+<p>The company behind the Glenmore quarry plan withdrew its application on Wednesday after
+1,200 objections were lodged with the council.</p>
+<p>Residents had argued that the quarry would close the glen's only footpath for ten years.</p>
+</article></body></html>"""
+
+
+def test_add_a_feed_and_an_article_by_url_then_ask(browser, app_url):
+    """URLs given in the UI are fetched by the app (here from a web server on 127.0.0.1)."""
+    from playwright.sync_api import expect
+
+    from localsite import Route, serve
+
+    with serve({}) as site:
+        site.routes["/feed.xml"] = Route(OBSERVATORY_FEED.format(base=site.base),
+                                         "application/rss+xml")
+        site.routes["/quarry"] = Route(QUARRY_PAGE)
+        page = open_app(browser, app_url)
+        stats = page.locator("#corpus-stats .nq-stats")
+        # After the sample, the upload and the paste of the test before (file order).
+        expect(stats).to_have_attribute("data-articles", "3", timeout=STEP_MS)
+        page.get_by_role("tab", name="Add articles").click()
+        page.locator("#article-urls textarea").fill(
+            f"{site.url('/feed.xml')}\n{site.url('/quarry')}")
+        page.locator("#add-articles").click()
+        summary = page.locator("#ingest-summary .nq-ingest")
+        expect(summary).to_contain_text("2 new, 0 updated, 0 unchanged, 0 skipped",
+                                        timeout=ANSWER_MS)
+        expect(summary).to_contain_text("Observatory names new comet")
+        expect(summary).to_contain_text("Quarry plan withdrawn")
+        expect(stats).to_have_attribute("data-articles", "5")
+        assert site.fetched("/feed.xml") and site.fetched("/quarry")
+        page.screenshot(path=str(artifacts_dir() / "add-articles-by-url.png"), full_page=True)
+
+    page.get_by_role("tab", name="Ask").click()
+    panel = ask(page, "How many objections were lodged against the Glenmore quarry?")
+    expect(panel).to_have_attribute("data-state", "answered")
+    expect(page.locator("#chat")).to_contain_text("1,200 objections")
+    expect(panel.locator("a.nq-title").first).to_have_attribute("href", re.compile(r"/quarry$"))
+    panel = ask(page, "When will the comet pass closest to the Sun?")
+    expect(panel).to_have_attribute("data-state", "answered")
+    expect(panel).to_contain_text("Highland Courier")
+    expect(panel.locator("mark").first).to_contain_text("2031")
     page.close()
