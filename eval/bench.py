@@ -34,7 +34,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -240,37 +239,19 @@ def cold_start_ask(data_dir: Path, question: str) -> float:
 
 def cold_start_app(data_dir: Path, question: str, timeout: float = 180) -> float:
     """Spawn `newsqa serve` on a free localhost port; seconds until its API answers."""
-    import signal
-    import socket
-
     from gradio_client import Client
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    from newsqa.eval.processes import free_port, http_ready, running_process
+
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "newsqa.cli", "serve", "--port", str(port), "--data-dir",
-         str(data_dir), "--no-samples"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
-    try:
-        while True:
-            if process.poll() is not None or time.perf_counter() - started > timeout:
-                raise RuntimeError("the app did not start")
-            try:
-                urllib.request.urlopen(url, timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    args = [sys.executable, "-m", "newsqa.cli", "serve", "--port", str(port),
+            "--data-dir", str(data_dir), "--no-samples"]
+    with running_process(args, data_dir.parent / "cold-start.log", lambda: http_ready(url, timeout=1),
+                         what="the app", timeout=timeout, poll=0.2):
         Client(url, verbose=False).predict(question, api_name="/chat")
         return round(time.perf_counter() - started, 2)
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 def run_bench(*, quick: bool = False, articles: int | None = None, questions: int | None = None,

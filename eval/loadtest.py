@@ -15,15 +15,10 @@ of the sample articles, NEWSQA_* settings taken from this environment) and stopp
 """
 
 import json
-import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -32,6 +27,7 @@ from pathlib import Path
 
 from newsqa.errors import NewsqaError
 from newsqa.eval.metrics import percentile
+from newsqa.eval.processes import free_port, http_ready, running_process
 
 # (question, text the answer must contain; None: the articles do not say, expect a decline)
 SAMPLE_QUESTIONS: list[tuple[str, str | None]] = [
@@ -89,12 +85,6 @@ def chat_arguments(client, question: str) -> dict:
     return arguments
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def started_app(data_dir: Path | None = None, llm: str | None = None, timeout: float = 300,
                 log: Log = print) -> Iterator[str]:
@@ -106,36 +96,12 @@ def started_app(data_dir: Path | None = None, llm: str | None = None, timeout: f
                 "--port", str(port), "--data-dir", str(data_dir or Path(scratch) / "data")]
         if llm:
             args += ["--llm", llm]
-        server_log = Path(scratch) / "server.log"
         log(f"Starting the app on {url} …")
-        with open(server_log, "w+") as output:
-            process = subprocess.Popen(args, stdout=output, stderr=subprocess.STDOUT,
-                                       start_new_session=True)
-            try:
-                started = time.monotonic()
-                while not _answers(url):
-                    if process.poll() is not None or time.monotonic() - started > timeout:
-                        output.seek(0)
-                        raise NewsqaError("The app did not start; its output ends with:\n"
-                                          + output.read()[-2000:])
-                    time.sleep(0.5)
-                log(f"App ready after {time.monotonic() - started:.0f} s.")
-                yield url
-            finally:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return 200 <= response.status < 300
-    except OSError:
-        return False
+        started = time.monotonic()
+        with running_process(args, Path(scratch) / "server.log", lambda: http_ready(url),
+                             what="The app", timeout=timeout):
+            log(f"App ready after {time.monotonic() - started:.0f} s.")
+            yield url
 
 
 def run_loadtest(url: str, *, sessions: int = 20, seconds: float = 60,

@@ -3,10 +3,6 @@
 import contextlib
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +10,8 @@ import pytest
 from newsqa.assistant.chain import NewsAssistant
 from newsqa.assistant.rerank import CrossEncoder
 from newsqa.index.embed import TextEmbedder, load_embedder
+from newsqa.eval.processes import (ServerDidNotStart, free_port, http_ready,  # noqa: F401
+                                    running_process)
 from newsqa.settings import REPO_ROOT, Settings
 
 SAMPLES = REPO_ROOT / "samples"
@@ -54,41 +52,12 @@ def chromium_path() -> str | None:
     return None
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def http_ready(url: str, timeout: float = 2) -> bool:
-    """The URL answers with a success status (used to wait for servers we start)."""
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return 200 <= response.status < 300
-    except OSError:
-        return False
-
-
 @contextlib.contextmanager
 def background_process(args: list[str], log_path: Path, ready, *, what: str, timeout: float,
                        env: dict | None = None):
     """Start a server we own, wait until `ready()` is true, and always stop it (by PID group)."""
-    with open(log_path, "w+") as log:
-        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True, env=env)
-        started = time.monotonic()
-        try:
-            while not ready():
-                if process.poll() is not None or time.monotonic() - started > timeout:
-                    log.seek(0)
-                    pytest.fail(f"{what} did not start: {log.read()[-3000:]}")
-                time.sleep(0.5)
+    try:
+        with running_process(args, log_path, ready, what=what, timeout=timeout, env=env) as process:
             yield process
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+    except ServerDidNotStart as error:
+        pytest.fail(str(error))
