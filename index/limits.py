@@ -1,7 +1,7 @@
 """How much one input may cost: its size, the wait for a web server, the entries of a feed.
 
 A small frozen object instead of the whole `Settings`, so the loaders can be called (and
-tested) without building settings, and the defaults live in one place: `Settings` copies them.
+tested) without building settings, and the defaults live in one place: `Settings` takes its defaults from here.
 """
 
 from dataclasses import dataclass

@@ -288,18 +288,16 @@ class PassageStore:
             result = self._collection.get(ids=ids[i:i + _GET_BATCH], include=["embeddings"])
             yield from zip(result["ids"], result["embeddings"])
 
-    def sources(self) -> list[str]:
-        """Distinct publishers in the index, for filter menus."""
-        found = {meta.get("source") for _, _, meta in self.scan() if meta.get("source")}
-        return sorted(found, key=str.lower)
+    def scan(self, batch: int = 2000, *, texts: bool = True):
+        """Every passage as (id, text, metadata), in batches: for rebuilding side indexes.
 
-    def scan(self, batch: int = 2000):
-        """Every passage as (id, text, metadata), in batches: for rebuilding side indexes."""
+        `texts=False` leaves the texts out (None): counting needs only the metadata."""
         total = self.count()
+        include = ["documents", "metadatas"] if texts else ["metadatas"]
         for offset in range(0, total, batch):
-            result = self._collection.get(limit=batch, offset=offset,
-                                          include=["documents", "metadatas"])
-            yield from zip(result["ids"], result["documents"], result["metadatas"])
+            result = self._collection.get(limit=batch, offset=offset, include=include)
+            documents = result["documents"] if texts else [None] * len(result["ids"])
+            yield from zip(result["ids"], documents, result["metadatas"])
 
     # --- writing -------------------------------------------------------------------
     def put_article(self, article: Article, passages: list[Passage], vectors: np.ndarray) -> None:

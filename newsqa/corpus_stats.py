@@ -3,7 +3,7 @@
 The UI shows these above the chat so a reader knows what the assistant can and cannot know
 (nothing published after the latest date, nothing from a source that is not listed), and
 so that adding articles visibly changes something. Computed from passage metadata alone
-(`PassageStore.scan()`), which every store version has; one pass also yields the source
+(`PassageStore.scan(texts=False)`), which every store version has; one pass also yields the source
 list for the filter menu, so the UI needs no second scan.
 """
 
@@ -38,7 +38,7 @@ def corpus_stats(store) -> CorpusStats:
     passages = 0
     dates: dict[str, str | None] = {}  # article_id -> published
     sources: set[str] = set()
-    for _, _, meta in store.scan():
+    for _, _, meta in store.scan(texts=False):
         passages += 1
         meta = meta or {}
         article = meta.get("article_id")

@@ -9,7 +9,10 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from newsqa.index.limits import LoadLimits
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
+LOAD_DEFAULTS = LoadLimits()  # the loaders' own defaults, so the two cannot drift apart
 
 
 def default_embedding_model() -> str:
@@ -137,17 +140,20 @@ class Settings(BaseSettings):
 
     # --- loading and fetching articles (index/load.py, index/web.py, index/feeds.py) ---
     max_file_mb: float = Field(
-        50.0, gt=0, description="Files, pages and feeds larger than this (in MB) are skipped.")
+        LOAD_DEFAULTS.max_file_mb, gt=0,
+        description="Files, pages and feeds larger than this (in MB) are skipped.")
     fetch_timeout: float = Field(
-        15.0, gt=0, description="Seconds to wait for a web server when fetching an article or feed URL.")
+        LOAD_DEFAULTS.fetch_timeout, gt=0,
+        description="Seconds to wait for a web server when fetching an article or feed URL.")
     max_feed_items: int = Field(
-        100, ge=1, description="Entries read from one feed (newest first, as the feed lists them).")
+        LOAD_DEFAULTS.max_feed_items, ge=1,
+        description="Entries read from one feed (newest first, as the feed lists them).")
     fetch_feed_pages: bool = Field(
-        True, description="For a feed URL whose entries carry only a short summary, fetch each "
-                          "entry's page for the full text (falls back to the summary).")
+        LOAD_DEFAULTS.fetch_feed_pages,
+        description="For a feed URL whose entries carry only a short summary, fetch each "
+                    "entry's page for the full text (falls back to the summary).")
     user_agent: str = Field(
-        "newsqa/0.1 (news question answering; article ingest)",
-        description="User-Agent sent when fetching article and feed URLs.")
+        LOAD_DEFAULTS.user_agent, description="User-Agent sent when fetching article and feed URLs.")
 
     # --- ingest safety (index/pipeline.py, index/lock.py) ---
     ingest_lock_wait: float = Field(

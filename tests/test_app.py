@@ -158,9 +158,9 @@ class FakeStore:
     def __init__(self, rows):
         self.rows = rows
 
-    def scan(self):
+    def scan(self, *, texts: bool = True):
         for i, meta in enumerate(self.rows):
-            yield f"p{i}", "text", meta
+            yield f"p{i}", "text" if texts else None, meta
 
 
 def test_corpus_stats_counts_articles_passages_sources_and_dates():
