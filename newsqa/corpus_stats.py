@@ -10,6 +10,11 @@ list for the filter menu, so the UI needs no second scan.
 from dataclasses import dataclass, field
 
 
+def plural(n: int, word: str) -> str:
+    """'1 article', '2,310 passages'."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 @dataclass(frozen=True)
 class CorpusStats:
     articles: int = 0
@@ -21,11 +26,8 @@ class CorpusStats:
 
     def summary(self) -> str:
         """'2 articles · 9 passages · 1 source · published 2022-01-28 to 2022-02-03'."""
-        def count(n: int, word: str) -> str:
-            return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-        parts = [count(self.articles, "article"), count(self.passages, "passage"),
-                 count(len(self.sources), "source")]
+        parts = [plural(self.articles, "article"), plural(self.passages, "passage"),
+                 plural(len(self.sources), "source")]
         if self.earliest:
             parts.append(f"published {self.earliest} to {self.latest}")
         if self.undated:

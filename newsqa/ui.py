@@ -25,7 +25,7 @@ from newsqa.assistant.chain import NewsAssistant
 from newsqa.assistant.chat import (chat_messages, escape_html, markdown_text, notice_html,
                                    sources_html)
 from newsqa.assistant.result import Answer
-from newsqa.corpus_stats import CorpusStats, corpus_stats
+from newsqa.corpus_stats import CorpusStats, corpus_stats, plural
 from newsqa.errors import NewsqaError
 from newsqa.settings import Settings
 
@@ -200,10 +200,6 @@ def article_labels(store, article_ids: list[str], limit: int = 20) -> dict[str, 
     return labels
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
 def display_origin(origin: str, upload_folder: Path) -> str:
     prefix = str(upload_folder) + "/"
     return "uploaded " + origin[len(prefix):] if origin.startswith(prefix) else origin
@@ -230,7 +226,7 @@ def ingest_summary_html(report, skipped_before: list, labels: dict[str, str],
         items = "".join(f"<li><code>{escape_html(display_origin(s.origin, upload_folder))}</code>: "
                         f"{escape_html(s.reason)}</li>" for s in skipped)
         parts.append(f'<h4>Skipped</h4><ul class="nq-skipped">{items}</ul>')
-    warnings = list(getattr(report, "warnings", None) or [])
+    warnings = report.warnings
     if warnings:
         items = "".join(f"<li>{escape_html(display_origin(str(w), upload_folder))}</li>"
                         for w in warnings)
