@@ -51,6 +51,7 @@ def cite(claims: list[Claim]) -> tuple[str, list[Citation]]:
         citations.append(Citation(
             n=n, title=meta.get("title") or "", source=meta.get("source"), url=meta.get("url"),
             published=meta.get("published"), quote=doc.page_content[start:end],
+            spans=[list(span) for span in sorted(set(spans[chunk_id]))],
             article_id=meta["article_id"], chunk_id=chunk_id,
             also_in=meta.get("also_in") or [],
         ))

@@ -10,6 +10,9 @@ class Citation(BaseModel):
     url: str | None = None
     published: str | None = None
     quote: str = Field(description="The exact text of the passage that supports the claim.")
+    spans: list[list[int]] = Field(
+        default=[], description="[start, end) character offsets into the passage text of each "
+                                "quoted sentence (the quote runs from the first to the last).")
     article_id: str
     chunk_id: str
     also_in: list[dict] = Field(
