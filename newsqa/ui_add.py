@@ -1,0 +1,129 @@
+"""Adding articles from the page, and the line that says what is indexed.
+
+No Gradio here: what one click on "Add" brings in (uploads kept under `DATA_DIR/uploads`,
+pasted text, URLs), the summary of an ingest as HTML (all of it escaped: titles, file names
+and reasons come from the input), and the corpus counts, rescanned only when the store's
+passage count changes. The event that runs the ingest is in `ui_events.py`.
+"""
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsqa.assistant.chat import escape_html
+from newsqa.corpus_stats import CorpusStats, corpus_stats, plural
+
+
+@dataclass
+class IngestInputs:
+    """What one click on "Add" hands to `ingest`, and what was refused before it."""
+
+    items: list = field(default_factory=list)  # paths, URLs and pasted `Article`s
+    skipped: list = field(default_factory=list)  # `Skipped` found before ingesting
+
+
+def keep_uploads(paths, folder: Path) -> list[Path]:
+    """Copy Gradio's temporary uploads to `folder` under their own names.
+
+    The index records where each article came from; a stable `DATA_DIR/uploads/NAME`
+    (instead of a temp path that Gradio deletes) means uploading an edited file again
+    replaces the earlier version, as re-ingesting a file from the CLI does, and the
+    uploaded originals stay next to the index they were added to.
+    """
+    kept = []
+    for raw in paths or []:
+        source = Path(getattr(raw, "name", raw))
+        name = source.name.lstrip(".") or "upload"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / name
+        if source.resolve() != target.resolve():
+            shutil.copyfile(source, target)
+        kept.append(target)
+    return kept
+
+
+def pasted_article(text: str):
+    """An `Article` (or `Skipped`) from pasted text: title on the first line, as in a .txt."""
+    from newsqa.index.load import load_text
+
+    title = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return load_text(text, f"pasted: {title[:80]}")
+
+
+def collect_inputs(files, pasted: str, urls: str, upload_folder: Path) -> IngestInputs:
+    from newsqa.index.article import Skipped
+
+    found = IngestInputs()
+    found.items.extend(str(p) for p in keep_uploads(files, upload_folder))
+    if pasted and pasted.strip():
+        article = pasted_article(pasted)
+        (found.skipped if isinstance(article, Skipped) else found.items).append(article)
+    found.items.extend(line.strip() for line in (urls or "").splitlines() if line.strip())
+    return found
+
+
+def article_labels(store, article_ids: list[str], limit: int = 20) -> dict[str, str]:
+    """'“Title” — Source · date' for up to `limit` stored articles (for the ingest summary)."""
+    labels = {}
+    for article_id in article_ids[:limit]:
+        passages = store.get(store.passage_ids(article_id)[:1])
+        if passages:
+            p = passages[0]
+            details = " · ".join(x for x in (p.source, p.published) if x)
+            labels[article_id] = f"“{p.title}”" + (f" — {details}" if details else "")
+    return labels
+
+
+def display_origin(origin: str, upload_folder: Path) -> str:
+    prefix = str(upload_folder) + "/"
+    return "uploaded " + origin[len(prefix):] if origin.startswith(prefix) else origin
+
+
+def ingest_summary_html(report, skipped_before: list, labels: dict[str, str],
+                        upload_folder: Path) -> str:
+    """Counts, then every added article, every skipped input with its reason, and warnings.
+
+    All of it is escaped: titles, origins (file names) and reasons come from the input.
+    """
+    skipped = [*skipped_before, *report.skipped]
+    counts = (f"{len(report.new)} new, {len(report.updated)} updated, "
+              f"{len(report.unchanged)} unchanged, {len(skipped)} skipped")
+    parts = [f'<p class="nq-counts"><strong>{escape_html(counts)}</strong> — '
+             f"{plural(report.passages_written, 'passage')} written, "
+             f"{report.passages_total:,} in the index ({report.seconds:.1f} s).</p>"]
+    for heading, ids in (("New", report.new), ("Updated", report.updated)):
+        if ids:
+            items = "".join(f"<li>{escape_html(labels.get(i, i))}</li>" for i in ids[:20])
+            more = f"<li>…and {len(ids) - 20} more</li>" if len(ids) > 20 else ""
+            parts.append(f'<h4>{heading}</h4><ul class="nq-{heading.lower()}">{items}{more}</ul>')
+    if skipped:
+        items = "".join(f"<li><code>{escape_html(display_origin(s.origin, upload_folder))}</code>: "
+                        f"{escape_html(s.reason)}</li>" for s in skipped)
+        parts.append(f'<h4>Skipped</h4><ul class="nq-skipped">{items}</ul>')
+    warnings = report.warnings
+    if warnings:
+        items = "".join(f"<li>{escape_html(display_origin(str(w), upload_folder))}</li>"
+                        for w in warnings)
+        parts.append(f'<h4>Warnings</h4><ul class="nq-warnings">{items}</ul>')
+    return f'<div class="nq-ingest">{"".join(parts)}</div>'
+
+
+def stats_html(stats: CorpusStats) -> str:
+    return (f'<p class="nq-stats" data-articles="{stats.articles}" '
+            f'data-passages="{stats.passages}">Index: {escape_html(stats.summary())}</p>')
+
+
+class LiveStats:
+    """The store's corpus stats: one scan of its metadata, redone only when its passage
+    count changes (or when asked to, after an ingest)."""
+
+    def __init__(self, store):
+        self.store = store
+        self._count: int | None = None
+        self._stats: CorpusStats | None = None
+
+    def current(self, force: bool = False) -> CorpusStats:
+        count = self.store.count()
+        if force or self._stats is None or self._count != count:
+            self._count, self._stats = count, corpus_stats(self.store)
+        return self._stats

@@ -1,0 +1,133 @@
+"""The page's events: what happens on a question, an example click, "Add", and page load.
+
+`wire()` attaches them to the components of a `Page` (ui_layout.py), inside the caller's
+`gr.Blocks`. The handlers only move values between the page and the work, which lives in
+`ui_ask.py` (answering) and `ui_add.py` (ingesting). Their names matter: tests find the
+events by handler name (`respond`, `chat_api`, `add_articles`).
+
+Asking is two steps: `start` shows the question at once and clears the box (no queue),
+then `respond` streams the answer into the chat and the sources panel. Both answer events
+(the page's and `/chat`) share `concurrency_id="answer"`, so they have one limit.
+"""
+
+from pathlib import Path
+
+from newsqa.assistant.chain import NewsAssistant
+from newsqa.assistant.chat import markdown_text, notice_html
+from newsqa.errors import NewsqaError
+from newsqa.ui_add import LiveStats, article_labels, collect_inputs, ingest_summary_html, stats_html
+from newsqa.ui_ask import answer_turns, filters_note, panel_html, user_questions
+from newsqa.ui_layout import EXAMPLES, PANEL_PLACEHOLDER, Page
+
+
+def wire(page: Page, assistant: NewsAssistant, live: LiveStats, app) -> None:
+    """Attach every event of the page; call inside `with gr.Blocks(...) as app`."""
+    import gradio as gr
+
+    from newsqa.index.pipeline import IngestReport, ingest
+
+    settings = assistant.settings
+    upload_folder = Path(settings.data_dir) / "uploads"
+
+    def refresh(selected=None, force: bool = False):
+        """Stats and the source menu's choices, as they are now (the selection is kept)."""
+        stats = live.current(force)
+        return stats_html(stats), gr.Dropdown(choices=list(stats.sources), value=selected or [],
+                                              allow_custom_value=True)
+
+    # -- asking
+    def start(message: str, history: list):
+        """Show the question at once and clear the box; the answer follows in `respond`.
+
+        The chat shows the question as escaped Markdown; `respond` gets it as typed.
+        """
+        message = (message or "").strip()
+        if not message:
+            return gr.skip(), gr.skip(), ""
+        return "", [*history, {"role": "user", "content": markdown_text(message)}], message
+
+    def respond(message: str, history: list, asked: list, as_of: str, since: str,
+                until: str, sources: list[str]):
+        if not message:
+            yield gr.skip(), gr.skip(), gr.skip()
+            return
+        note = filters_note(as_of, since, until, sources)
+        number = len(user_questions(history))  # this question is the last of them
+        yield history, panel_html(None, note, number), gr.skip()
+        for reply in answer_turns(assistant, message, list(asked or []), as_of=as_of,
+                                  since=since, until=until, sources=sources or ()):
+            yield ([*history, *reply.messages], panel_html(reply, note, number),
+                   [*(asked or []), message])
+
+    def chat_api(message: str, as_of: str, since: str, sources: list[str], until: str,
+                 asked: list):
+        """Answer a question about the indexed articles, citing passages.
+
+        Filters are optional: as_of / since / until dates (YYYY-MM-DD) and a list of source
+        names. Returns chat messages: the answer with [n] markers, then, when it cites, a
+        message whose metadata title is "Sources (n)". Earlier questions of the same client
+        session are used to read follow-ups.
+        """
+        for reply in answer_turns(assistant, message, list(asked or []), as_of=as_of,
+                                  since=since, until=until, sources=sources or ()):
+            yield reply.messages, [*(asked or []), message]
+
+    # -- adding articles
+    def add_articles(files, pasted: str, urls: str, selected: list[str],
+                     progress=gr.Progress()):
+        found = collect_inputs(files, pasted, urls, upload_folder)
+        if not found.items and not found.skipped:
+            return (notice_html("Nothing to add: upload files, paste an article or give a URL.",
+                                kind="error"), gr.skip(), gr.skip(), gr.skip(), gr.skip(),
+                    gr.skip())
+        progress(0, desc="Reading articles…")
+
+        def tick(done: int, total: int) -> None:
+            progress((done, total) if total else 1.0, desc="Embedding and storing articles",
+                     unit="articles")
+
+        try:
+            report = (ingest(found.items, settings, embedder=assistant.embedder,
+                             store=assistant.store, progress=tick)
+                      if found.items else IngestReport())
+        except NewsqaError as error:
+            return (notice_html(f"⚠️ Nothing was added: {error}", kind="error"), gr.skip(),
+                    gr.skip(), gr.skip(), gr.skip(), gr.skip())
+        labels = article_labels(assistant.store, [*report.new, *report.updated])
+        summary = ingest_summary_html(report, found.skipped, labels, upload_folder)
+        stats, dropdown = refresh(selected, force=True)
+        return summary, stats, dropdown, None, "", ""
+
+    if page.add is not None:
+        page.add.click(add_articles, [page.files, page.pasted, page.urls, page.sources],
+                       [page.summary, page.stats_box, page.sources, page.files, page.pasted,
+                        page.urls],
+                       api_visibility="undocumented", concurrency_limit=1,
+                       concurrency_id="ingest", show_progress="full")
+
+    # The question box and each example start the same chain.
+    answer_kwargs = dict(fn=respond,
+                         inputs=[page.pending, page.chatbot, page.asked, page.as_of, page.since,
+                                 page.until, page.sources],
+                         outputs=[page.chatbot, page.panel, page.asked],
+                         api_visibility="undocumented", concurrency_id="answer",
+                         show_progress="minimal")
+    page.question.submit(start, [page.question, page.chatbot],
+                         [page.question, page.chatbot, page.pending], queue=False,
+                         api_visibility="undocumented").then(**answer_kwargs)
+    for button, text in zip(page.example_buttons, EXAMPLES):
+        button.click(lambda history, text=text: start(text, history), [page.chatbot],
+                     [page.question, page.chatbot, page.pending], queue=False,
+                     api_visibility="undocumented").then(**answer_kwargs)
+    # The chat's own clear button starts a new conversation: no follow-ups, no panel.
+    page.chatbot.clear(lambda: ([], notice_html(PANEL_PLACEHOLDER)), None,
+                       [page.asked, page.panel], queue=False, api_visibility="undocumented")
+
+    # The /chat API (see newsqa/ui.py): the same filters as the page, its own history.
+    page.api_button.click(chat_api, [page.api_message, page.as_of, page.since, page.sources,
+                                     page.until, page.api_asked],
+                          [page.api_result, page.api_asked], api_name="chat",
+                          concurrency_id="answer")
+
+    app.load(lambda selected: refresh(selected), [page.sources],
+             [page.stats_box, page.sources], queue=False, api_visibility="undocumented")

@@ -1,0 +1,150 @@
+"""The page's layout: what is on it, where, and how it looks (CSS).
+
+`layout()` places the components inside the caller's `gr.Blocks` and returns them as a
+`Page`, with no behaviour attached: the events that make them work are in `ui_events.py`.
+Two tabs: "Ask" (chat, question box, examples, filters, and the sources panel beside the
+chat) and, unless the index is read-only, "Add articles". Hidden components at the end
+carry the values of the `/chat` API.
+"""
+
+from dataclasses import dataclass
+
+from newsqa.assistant.chat import notice_html
+from newsqa.corpus_stats import CorpusStats
+from newsqa.ui_add import stats_html
+
+EXAMPLES = [
+    "What did Putin demand?",
+    "What did Macron advise Putin?",
+    "Did Putin agree to anything?",
+    "What did Biden say about the call?",
+]
+
+UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".jsonl", ".json", ".rss", ".atom", ".xml"]
+
+PANEL_PLACEHOLDER = ("Ask a question: the passages its answer cites appear here, with the "
+                     "quoted sentences highlighted.")
+
+# Scoped to each gr.HTML by Gradio (css_template); no `${` or `{{`: it is a JS template.
+PANEL_CSS = """
+.nq-citation { border: 1px solid var(--border-color-primary); border-radius: 8px;
+  padding: 6px 12px; margin: 0 0 10px; }
+.nq-citation summary { cursor: pointer; font-weight: 600; }
+.nq-meta, .nq-question, .nq-filters, .nq-note, .nq-url-note, .nq-also {
+  color: var(--body-text-color-subdued); font-size: 0.9em; margin: 4px 0; }
+.nq-passage { white-space: pre-wrap; margin: 6px 0; padding-left: 10px;
+  border-left: 3px solid var(--border-color-primary); }
+mark { background: #fde68a; color: #111; padding: 0 2px; border-radius: 2px; }
+.nq-error { color: var(--error-text-color, #b91c1c); }
+.nq-notice { padding: 6px 0; }
+.nq-ingest ul { margin: 4px 0 8px 18px; }
+"""
+
+
+@dataclass
+class Page:
+    """The components the events read and write (None: not on this page)."""
+
+    stats_box: object
+    asked: object  # the page's earlier questions (for follow-ups)
+    pending: object  # the question being answered, as typed
+    chatbot: object
+    question: object
+    example_buttons: list
+    as_of: object
+    since: object
+    until: object
+    sources: object
+    panel: object
+    api_message: object
+    api_asked: object
+    api_result: object
+    api_button: object
+    files: object = None
+    pasted: object = None
+    urls: object = None
+    add: object = None
+    summary: object = None
+
+
+def layout(stats: CorpusStats, *, ingest: bool) -> Page:
+    """Place the page's components; call inside `with gr.Blocks(...)`."""
+    import gradio as gr
+
+    gr.Markdown("# newsqa\nAsk about the indexed news articles. Every answer cites the "
+                "passages it comes from; when the articles do not say, it tells you so.")
+    stats_box = gr.HTML(stats_html(stats), elem_id="corpus-stats", js_on_load=None)
+    asked = gr.State([])
+    pending = gr.State("")
+    adding = {}
+
+    with gr.Tabs():
+        with gr.Tab("Ask", id="ask"):
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(
+                        label="Chat", elem_id="chat", height=480, latex_delimiters=[],
+                        allow_tags=False, sanitize_html=True, buttons=["copy"],
+                        feedback_options=None,
+                        placeholder="Ask about the articles; try one of the examples below.")
+                    question = gr.Textbox(
+                        show_label=False, elem_id="question", submit_btn="Ask",
+                        placeholder="Ask about the articles, e.g. What did Putin demand?",
+                        autofocus=True, max_length=1000)
+                    gr.Markdown("Example questions (click to ask):")
+                    with gr.Row(elem_id="examples"):
+                        example_buttons = [gr.Button(q, size="sm", variant="secondary",
+                                                     elem_classes="nq-example")
+                                           for q in EXAMPLES]
+                    with gr.Accordion("Filters: dates and sources", open=False,
+                                      elem_id="filters"):
+                        with gr.Row():
+                            as_of = gr.Textbox("", label="As of (YYYY-MM-DD)",
+                                               info="Use nothing published later",
+                                               placeholder="any date", elem_id="filter-as-of")
+                            since = gr.Textbox("", label="Published since (YYYY-MM-DD)",
+                                               placeholder="any date", elem_id="filter-since")
+                            until = gr.Textbox("", label="Published until (YYYY-MM-DD)",
+                                               placeholder="any date", elem_id="filter-until")
+                        # Custom values: a source added since this page (or an API
+                        # client's session) was loaded is still a valid filter.
+                        sources = gr.Dropdown(choices=list(stats.sources), value=[],
+                                              multiselect=True, allow_custom_value=True,
+                                              label="Sources", elem_id="filter-sources",
+                                              info="Leave empty for all sources")
+                with gr.Column(scale=2):
+                    gr.Markdown("### Sources")
+                    panel = gr.HTML(notice_html(PANEL_PLACEHOLDER), elem_id="sources-panel",
+                                    css_template=PANEL_CSS, js_on_load=None,
+                                    max_height=720)
+
+        if ingest:
+            with gr.Tab("Add articles", id="add"):
+                gr.Markdown(
+                    "Add articles to the index: upload files, paste an article, or give "
+                    "article or feed URLs (one per line). Text files and pasted text: the "
+                    "title on the first line, then optional `Source:`, `Date:` and `URL:` "
+                    "lines, then the article.")
+                adding["files"] = gr.File(
+                    label="Article files (" + " ".join(UPLOAD_TYPES) + ")",
+                    file_count="multiple", file_types=UPLOAD_TYPES, elem_id="upload-files")
+                adding["pasted"] = gr.Textbox(
+                    label="Paste an article", lines=8, elem_id="paste-article",
+                    placeholder="Title\nSource: …\nDate: YYYY-MM-DD\n\nText…")
+                adding["urls"] = gr.Textbox(label="Article or feed URLs (one per line)",
+                                            lines=2, elem_id="article-urls",
+                                            placeholder="https://…")
+                adding["add"] = gr.Button("Add to the index", variant="primary",
+                                          elem_id="add-articles")
+                adding["summary"] = gr.HTML("", elem_id="ingest-summary",
+                                            css_template=PANEL_CSS, js_on_load=None)
+
+    # The /chat API's own values (see newsqa/ui.py); never shown.
+    api_message = gr.Textbox("", visible=False, label="message")
+    api_asked = gr.State([])
+    api_result = gr.JSON(visible=False, label="Response")
+    api_button = gr.Button(visible=False)
+    return Page(stats_box=stats_box, asked=asked, pending=pending, chatbot=chatbot,
+                question=question, example_buttons=example_buttons, as_of=as_of, since=since,
+                until=until, sources=sources, panel=panel, api_message=api_message,
+                api_asked=api_asked, api_result=api_result, api_button=api_button, **adding)
