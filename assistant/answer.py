@@ -16,11 +16,16 @@ from dataclasses import dataclass
 from langchain_core.documents import Document
 
 from newsqa.assistant.confidence import Signals, age_signal, days_between, probability
+from newsqa.assistant.recency import asks_for_recent
 from newsqa.assistant.rerank import Evidence, Reranked
+from newsqa.assistant.asks import asked_for
+from newsqa.assistant.short import ShortAnswer, ShortAnswerer
+from newsqa.assistant.yesno import YesNo, YesNoJudge, is_comparison
 from newsqa.assistant.words import content_stems
 from newsqa.index.filters import day_number
 
 NOT_FOUND = "I could not find this in the indexed articles."
+UNSETTLED = "The articles do not settle this"  # a Yes/No the evidence does not decide
 
 # Capitalised words that start questions rather than name things.
 QUESTION_WORDS = {
@@ -124,7 +129,9 @@ def signals(question: str, chosen: Evidence, reranked: Reranked, kind: str | Non
     asked = set(content_stems(question))
     title = chosen.document.metadata.get("title") or ""
     found = set(content_stems(f"{title} {chosen.sentence}"))
-    if reference_day is None:
+    if reference_day is None and asks_for_recent(question):
+        # "latest", "this week": recent news is wanted, counted back from the newest found.
+        # Otherwise an archive question has no reference day and age means nothing.
         days = [day_number(d.metadata.get("published")) for d in reranked.documents]
         reference_day = max((d for d in days if d), default=None)
     return Signals(
@@ -145,6 +152,9 @@ class Draft:
     confidence: float | None = None  # estimated probability that the answer is right
     signals: Signals | None = None
     with_headline: bool = True
+    short: ShortAnswer | None = None  # the fact asked for, shown first
+    verdict: str | None = None  # "Yes"/"No" for a Yes/No question the evidence decides
+    closest: tuple[Evidence, ...] = ()  # shown with a decline: what came nearest
 
     @property
     def headline(self) -> str:
@@ -168,8 +178,11 @@ class Draft:
 class ExtractiveAnswerer:
     def __init__(self, *, min_relevance: float = 0.0, max_sentences: int = 2,
                  margin: float = 2.5, type_bonus: float = 1.0, min_confidence: float = 0.0,
-                 weights: dict[str, float] | None = None, headline: bool = True):
+                 weights: dict[str, float] | None = None, headline: bool = True,
+                 short: ShortAnswerer | None = None, yesno: YesNoJudge | None = None):
         self.headline = headline
+        self.short = short
+        self.yesno = yesno
         self.min_relevance = min_relevance
         self.min_confidence = min_confidence
         self.weights = weights
@@ -203,9 +216,27 @@ class ExtractiveAnswerer:
         ranked = sorted(eligible, key=lambda e: -adjusted(e))
         top = adjusted(ranked[0])
         chosen = [e for e in ranked[: self.max_sentences] if adjusted(e) >= top - self.margin]
+        asked = asked_for(question)
+        verdict = None
+        if self.yesno is not None and asked.kind in ("yesno", "choice"):
+            judged = self.yesno.judge(question, reranked) if asked.kind == "yesno" else \
+                YesNo(None, list(reranked.evidence[:2]), "it asks to choose between alternatives")
+            if judged.verdict is None and (asked.kind == "choice" or is_comparison(question)):
+                return Draft([], best, judged.reason,
+                             closest=tuple(judged.evidence))
+            if judged.verdict is not None:
+                verdict = judged.verdict
+                merged = list(judged.evidence)
+                merged += [e for e in chosen if all(e is not m for m in merged)]
+                chosen = merged[: max(self.max_sentences, len(judged.evidence))]
+        short = self.short.answer(question, reranked) if self.short and verdict is None else None
+        if short is not None and short.sentence not in chosen:
+            # The quote that holds the short answer supports it: it comes first.
+            chosen = [short.sentence, *chosen][: self.max_sentences]
         found = signals(question, chosen[0], reranked, kind, reference_day)
         confidence = probability(found, self.weights)
         if confidence < self.min_confidence:
             return Draft([], best, "the best passage is not a confident enough match",
                          confidence, found)
-        return Draft(chosen, best, None, confidence, found, with_headline=self.headline)
+        return Draft(chosen, best, None, confidence, found, with_headline=self.headline,
+                     short=short, verdict=verdict)

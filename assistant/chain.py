@@ -21,6 +21,8 @@ from newsqa.assistant.generate import GenerativeAnswerer, ModelRewriter
 from newsqa.assistant.llm import load_chat_model
 from newsqa.assistant.prompt import is_decline
 from newsqa.assistant.rerank import CrossEncoder, SentenceReranker
+from newsqa.assistant.short import ShortAnswerer
+from newsqa.assistant.yesno import YesNoJudge
 from newsqa.assistant.result import (Answer, DroppedSentence, Generation, RetrievedPassage,
                                      SentenceVerdict)
 from newsqa.assistant.retrieve import NewsRetriever
@@ -101,7 +103,10 @@ class NewsAssistant:
         self.answerer = ExtractiveAnswerer(
             min_relevance=settings.min_relevance, max_sentences=settings.max_answer_sentences,
             margin=settings.answer_margin, type_bonus=settings.type_bonus,
-            min_confidence=settings.min_confidence, headline=settings.answer_headline)
+            min_confidence=settings.min_confidence, headline=settings.answer_headline,
+            short=ShortAnswerer(min_score=settings.min_short_score) if settings.short_answer
+            else None,
+            yesno=YesNoJudge() if settings.yes_no else None)
         self.chat_model = chat_model if chat_model is not None else load_chat_model(settings)
         self.generator = GenerativeAnswerer(self.chat_model) if self.chat_model else None
         self.verifier = CitationVerifier(self.cross_encoder, min_support=settings.min_support,
@@ -175,11 +180,12 @@ class NewsAssistant:
                 mode="fallback", model=self.generator.name, generated=generated,
                 dropped=dropped, sentences=checked))
             return
-        text, citations = compose_verified(verification)
+        text, citations, short = compose_verified(verification)
         timings["total"] = _ms(state["started"])
         yield self._answer(state, text, citations, False, draft, timings, Generation(
             mode="partial" if dropped else "generated", model=self.generator.name,
-            generated=generated, dropped=dropped, sentences=checked), confidence=None)
+            generated=generated, dropped=dropped, sentences=checked), confidence=None,
+            short_answer=short)
 
     def ask(self, question: str, **options) -> Answer:
         """The final `Answer` of `stream()` (same arguments)."""
@@ -190,9 +196,10 @@ class NewsAssistant:
 
     def _extractive(self, state: dict, draft: Draft, timings: dict,
                     generation: Generation) -> Answer:
-        text, citations = compose(draft)
+        text, citations, short = compose(draft)
         timings["total"] = _ms(state["started"])
-        return self._answer(state, text, citations, draft.declined, draft, timings, generation)
+        return self._answer(state, text, citations, draft.declined, draft, timings, generation,
+                            short_answer=short)
 
     @staticmethod
     def _answer(state: dict, text: str, citations: list, abstained: bool, draft: Draft,

@@ -19,6 +19,18 @@ class Citation(BaseModel):
         default=[], description="Other articles carrying the same passage (syndicated copies).")
 
 
+class ShortAnswerSpan(BaseModel):
+    """The fact the question asks for, copied from a cited passage (shown first, in bold)."""
+
+    text: str
+    n: int = Field(description="The citation whose passage holds it.")
+    start: int = Field(description="Character offset of the text in that passage.")
+    end: int
+    kind: str | None = Field(None, description="What the question asked for: person, place, "
+                                               "org, date, number, thing, yesno.")
+    score: float | None = Field(None, description="Estimated probability that it is the fact asked for.")
+
+
 class RetrievedPassage(BaseModel):
     """A passage the retriever returned (kept for evaluation and debugging)."""
 
@@ -67,6 +79,8 @@ class Answer(BaseModel):
         None, description="What was searched for when a follow-up was rewritten with the chat "
                           "history (None when the question stood on its own).")
     answer: str
+    short_answer: ShortAnswerSpan | None = Field(
+        None, description="The short fact the answer opens with (None: the quote answers).")
     abstained: bool
     citations: list[Citation] = []
     timings_ms: dict[str, float] = {}
@@ -80,6 +94,7 @@ class Answer(BaseModel):
 
     def public_dict(self) -> dict:
         """The documented JSON shape of `newsqa ask --json`."""
-        return self.model_dump(include={"question", "standalone_question", "answer", "abstained", "citations",
+        return self.model_dump(include={"question", "standalone_question", "answer", "short_answer",
+                                        "abstained", "citations",
                                         "confidence", "relevance", "timings_ms",
                                         "generation"})

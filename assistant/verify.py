@@ -48,6 +48,12 @@ _QUOTED = re.compile(r"[\"“”]([^\"“”]{3,200})[\"“”]")
 # are the model talking about its task, not reporting the news.
 _PREAMBLE = re.compile(r"^\s*(?:(?:the )?(?:final )?answer(?: to the question)?(?: is)?\s*[:\-]\s*)",
                        re.I)
+# The prompt's own layout echoed back ("[PART 1] title: …", "source: The Week"): a model
+# copying its input's frame, not stating a fact, however many title words it repeats.
+_LAYOUT = re.compile(r"\[\s*/?\s*[A-Z][A-Z ]{1,20}\d*\s*\]|\b(?:title|source|published)\s*:", re.I)
+# Content words a sentence may add beyond its passage (the question's own words aside)
+# before it counts as an embellishment: "…, which was a key part of his message" adds three.
+MAX_ADDED_WORDS = 2
 _META = re.compile(r"\b(?:passages?|the (?:question|answer) is|the provided (?:text|context))\b"
                    r"|\[/?PASSAGE", re.I)
 _NOTHING_TO_CHECK = set(content_stems("yes no indeed correct right true false"))
@@ -98,6 +104,13 @@ class Verification:
     def dropped(self) -> list[SentenceCheck]:
         kept = {id(c) for c in self.kept}
         return [c for c in self.checks if id(c) not in kept]
+
+
+def _words_of(sentence: str, stems: list[str]) -> list[str]:
+    """The sentence's own words behind some stems ("messag" -> "message")."""
+    wanted = set(stems)
+    return list(dict.fromkeys(w for w in _TOKEN.findall(sentence)
+                              if (content_stems(w) or [""])[0] in wanted))
 
 
 def numbers_in(text: str) -> set[str]:
@@ -201,6 +214,9 @@ class CitationVerifier:
                 checks.append(SentenceCheck(text, reason="repeats an earlier sentence"))
                 continue
             seen.add(key)
+            if _LAYOUT.search(text):
+                checks.append(SentenceCheck(text, reason="echoes the prompt's layout, not the news"))
+                continue
             if _META.search(text):
                 checks.append(SentenceCheck(text, reason="talks about the passages, not the news"))
                 continue
@@ -239,6 +255,8 @@ class CitationVerifier:
         stems = set(content_stems(sentence)) - _NOTHING_TO_CHECK
         if not stems:
             return SentenceCheck(sentence, neutral=True, reason="states nothing to check")
+        asked = set(content_stems(question))
+        best_added: list[str] = []
         # (overlap, doc, sentence, its stems with the title's) over every passage sentence
         candidates = [(len(stems & bag) / len(stems), doc, part, bag)
                       for doc, part, bag in passages]
@@ -257,6 +275,7 @@ class CitationVerifier:
                           key=lambda c: len(stems & (bag | c[3])), default=None)
             words = bag | (partner[3] if partner else set())
             coverage = len(stems & words) / len(stems)
+            added = sorted(stems - words - asked)
             support = self.ce_weight / (1 + math.exp(-ce)) + (1 - self.ce_weight) * coverage
             if best is None or support > best.support:
                 start, end = part.start, part.end
@@ -265,7 +284,11 @@ class CitationVerifier:
                 best = SentenceCheck(sentence, support=round(support, 4), document=doc,
                                      start=start, end=end, coverage=round(coverage, 4),
                                      cross_encoder=round(ce, 3))
+                best_added = added
         best.reason = self._refute(sentence, best, common, question)
+        if best.reason is None and len(best_added) > MAX_ADDED_WORDS:
+            best.reason = ("adds what the passage does not say: "
+                           + ", ".join(w for w in _words_of(sentence, best_added)))
         if best.reason is None and best.support < self.min_support:
             best.reason = f"support {best.support:.2f} is below {self.min_support:.2f}"
         best.supported = best.reason is None

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from newsqa.eval.results import QuestionResult
 
 K_VALUES = (1, 5, 10)
-_DECLINE_REASON = re.compile(r"\(([^()]*)\)\.?\s*$")
+_DECLINE_REASON = re.compile(r"\(([^()]*)\)\.(?:\s|$)")
 _NAMED = re.compile(r"\bmentions\b.*$")
 Metrics = dict[str, float | int | None]
 
@@ -85,10 +85,18 @@ def _answered(results: list[QuestionResult]) -> list[QuestionResult]:
 
 def answer_metrics(results: list[QuestionResult]) -> Metrics:
     answerable = [r for r in results if r.answerable]
+    strict = [r for r in answerable if r.strict_answerable]
     return {
         "accuracy": mean(r.verdict.correct for r in results),
         "accuracy_answerable": mean(r.verdict.correct for r in answerable),
         "token_f1": mean(r.verdict.f1 or 0.0 for r in answerable),
+        "short_em": mean(r.verdict.short_em or 0.0 for r in answerable),
+        "short_f1": mean(r.verdict.short_f1 or 0.0 for r in answerable),
+        "short_answer_rate": mean(bool(r.observed.short_answer) and not r.observed.abstained
+                                  for r in answerable),
+        "accuracy_strict_answerable": mean(r.verdict.correct for r in strict),
+        "short_em_strict_answerable": mean(r.verdict.short_em or 0.0 for r in strict),
+        "short_f1_strict_answerable": mean(r.verdict.short_f1 or 0.0 for r in strict),
         "answer_words_mean": mean(r.verdict.answer_words for r in _answered(results)),
     }
 
@@ -160,6 +168,7 @@ def count_metrics(results: list[QuestionResult]) -> Metrics:
         "n_answerable": sum(r.answerable for r in results),
         "n_unanswerable": sum(not r.answerable for r in results),
         "n_answered": len(_answered(results)),
+        "n_strict_answerable": sum(bool(r.answerable and r.strict_answerable) for r in results),
         "n_answer_hit_scored": sum(r.verdict.answer_rank_scored for r in results),
         "n_evidence_scored": sum(bool(r.verdict.evidence_ranks) for r in results),
         "n_probe_inconsistent": sum(not r.observed.probe_consistent for r in results),

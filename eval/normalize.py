@@ -96,6 +96,14 @@ def states_yes_no(answer: str, gold: str) -> bool:
     return bool(answer_tokens) and answer_tokens[0] == normalize(gold)
 
 
+def exact_match(prediction: str, gold: str) -> bool:
+    """SQuAD exact match: equal after normalisation, articles a/an/the ignored."""
+    def bare(text: str) -> list[str]:
+        return [t for t in tokens(text) if t not in {"a", "an", "the"}]
+
+    return bool(bare(gold)) and bare(prediction) == bare(gold)
+
+
 def token_f1(prediction: str, gold: str) -> float:
     """SQuAD-style token F1 (articles a/an/the ignored) on normalised text."""
     pred = [t for t in tokens(prediction) if t not in {"a", "an", "the"}]

@@ -7,6 +7,10 @@ Read in place from `<data root>/realtimeqa/<part>/`:
 * questions: gold = `answer`; answerable = `answerable_in_corpus`; evidence article ids =
   `evidence_doc_ids`; as_of = `question_date`; no evidence quote (the quiz's explanation
   sentence is not corpus text).
+* strict_answerable: answerable, and the gold occurs in a *sentence* of an evidence document
+  that also holds at least two of the question's content words (all of them when it has
+  fewer): the set's own flag is lexical over whole documents and counts chance matches
+  ("Hawk" in a story about birds in another country);
 * type: `needs-choices` when the wording refers to the option list ("which of the
   following"; free-text grading under-counts those), else the quiz publisher (`cnn`,
   `the-week`), since CNN and The Week quizzes differ in style.
@@ -44,9 +48,34 @@ def to_question(record: dict, origin: str) -> TestQuestion:
         raise TestSetError(f"{origin}: cannot read RealTime QA question ({error})") from None
 
 
+def holds_in_context(question: str, gold: str, text: str) -> bool:
+    """The gold and the question's key words in one sentence of `text` (strict answerable)."""
+    from newsqa.assistant.words import content_stems
+    from newsqa.eval.normalize import contains_answer
+    from newsqa.index.sentences import split_sentences
+
+    asked = set(content_stems(question)) - set(content_stems(gold))
+    need = min(2, len(asked))
+    for paragraph in text.split("\n"):
+        if not contains_answer(paragraph, gold):
+            continue  # splitting sentences is the slow part: only where the gold occurs
+        for sentence in split_sentences(paragraph):
+            if contains_answer(sentence.text, gold) and \
+                    len(asked & set(content_stems(sentence.text))) >= need:
+                return True
+    return False
+
+
 def load_questions(folder: Path) -> list[TestQuestion]:
     path = folder / "questions.jsonl"
-    return [to_question(record, f"{path}:{number}") for number, record in read_jsonl(path)]
+    questions = [to_question(record, f"{path}:{number}") for number, record in read_jsonl(path)]
+    wanted = {a for q in questions if q.answerable for a in q.evidence.article_ids}
+    texts = {record["id"]: record.get("text") or "" for _, record in read_jsonl(folder / "docs.jsonl")
+             if record.get("id") in wanted}
+    for q in questions:
+        q.strict_answerable = bool(q.answerable) and any(
+            holds_in_context(q.question, q.answer, texts.get(a, "")) for a in q.evidence.article_ids)
+    return questions
 
 
 def _derive(docs: Path):

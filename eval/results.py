@@ -39,6 +39,7 @@ class Observed(BaseModel):
 
     answer: str
     abstained: bool
+    short_answer: str | None = Field(None, description="The short answer's text (Answer.short_answer).")
     confidence: float | None = None
     relevance: float | None = None
     signals: dict[str, float] = Field(default_factory=dict, description="Confidence-model "
@@ -61,6 +62,9 @@ class Verdict(BaseModel):
                                       "unanswerable question.")
     crag: int = Field(description="+1 correct, 0 declined (answerable), -1 wrong.")
     f1: float | None = Field(None, description="Token F1 vs the gold (answerable questions).")
+    short_em: float | None = Field(None, description="Exact match of the short answer (answerable "
+                                   "questions; 0 without one, or when declined).")
+    short_f1: float | None = Field(None, description="Token F1 of the short answer (same population).")
     answer_words: int = 0
     answer_rank: int | None = Field(None, description="First rank whose passage holds the gold.")
     answer_rank_scored: bool = Field(False, description="Gold is a checkable span (not empty, "
@@ -79,6 +83,7 @@ class QuestionResult(BaseModel):
     question: str
     type: str
     answerable: bool
+    strict_answerable: bool | None = None
     gold: str
     aliases: list[str] = Field(default_factory=list)
     evidence: Evidence = Field(default_factory=Evidence)

@@ -80,6 +80,7 @@ def observe(assistant: NewsAssistant, question: str, depth: int,
     used = [p.chunk_id for p in answer.retrieved]
     return Observed(
         answer=answer.answer, abstained=answer.abstained, confidence=answer.confidence,
+        short_answer=answer.short_answer.text if answer.short_answer else None,
         relevance=answer.relevance, signals=answer.signals,
         citations=[CitedQuote(n=c.n, article_id=c.article_id, chunk_id=c.chunk_id, quote=c.quote)
                    for c in answer.citations],
@@ -95,7 +96,8 @@ def observe(assistant: NewsAssistant, question: str, depth: int,
 def evaluate_question(question: TestQuestion, observed: Observed) -> QuestionResult:
     return QuestionResult(
         id=question.id, question=question.question, type=question.type,
-        answerable=bool(question.answerable), gold=question.answer, aliases=question.aliases,
+        answerable=bool(question.answerable), strict_answerable=question.strict_answerable,
+        gold=question.answer, aliases=question.aliases,
         evidence=question.evidence, observed=observed, verdict=judge(question, observed),
     )
 

@@ -57,6 +57,10 @@ class TestQuestion(BaseModel):
     answerable: bool | None = None
     as_of: date | None = None
     type: str = "default"
+    strict_answerable: bool | None = Field(
+        None, description="A stricter answerable label where a set's own is lexical: the gold "
+                          "occurs in a sentence of an evidence document that also holds the "
+                          "question's key words (None: not computed for this set).")
 
     @field_validator("question")
     @classmethod

@@ -11,7 +11,7 @@ Rules (CRAG-style honesty scoring):
   least `QUOTE_RUN` tokens with an evidence quote (or one contains the other).
 """
 
-from newsqa.eval.normalize import (contains_any, is_yes_no, longest_common_run,
+from newsqa.eval.normalize import (contains_any, exact_match, is_yes_no, longest_common_run,
                                    states_yes_no, strip_citation_markers, token_f1, tokens)
 from newsqa.eval.results import Observed, RankedPassage, Verdict
 from newsqa.eval.testset import TestQuestion
@@ -59,6 +59,7 @@ def _outcome_scores(question: TestQuestion, answered: bool, matches: bool) -> tu
 
 def judge(question: TestQuestion, observed: Observed) -> Verdict:
     text = answer_text(observed)
+    short = "" if observed.abstained else (observed.short_answer or "")
     answered = not observed.abstained
     matches = answered and answer_matches(text, question.golds)
     outcome, correct, crag = _outcome_scores(question, answered, matches)
@@ -82,6 +83,10 @@ def judge(question: TestQuestion, observed: Observed) -> Verdict:
     return Verdict(
         outcome=outcome, correct=correct, crag=crag,
         f1=(token_f1(text, question.answer) if question.answerable else None),
+        short_em=(float(any(exact_match(short, g) for g in question.golds))
+                  if question.answerable else None),
+        short_f1=(max((token_f1(short, g) for g in question.golds), default=0.0)
+                  if question.answerable else None),
         answer_words=len(text.split()),
         answer_rank=answer_rank, answer_rank_scored=answer_rank_scored,
         evidence_ranks=evidence_ranks if question.answerable else [],

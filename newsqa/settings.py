@@ -93,6 +93,14 @@ class Settings(BaseSettings):
     answer_headline: bool = Field(
         True, description="Lead the answer with the cited article's headline (quoted).")
     max_answer_sentences: int = Field(2, ge=1, le=3)
+    short_answer: bool = Field(
+        True, description="Open the answer with the short fact asked for (a span of a cited passage).")
+    yes_no: bool = Field(
+        True, description="Answer Yes/No questions with Yes or No when the evidence decides it, "
+                          "and decline comparisons it does not settle.")
+    min_short_score: float = Field(
+        0.5, ge=0, le=1,
+        description="Estimated probability a short answer must reach to be shown (else only the quote).")
     min_relevance: float = Field(
         0.0, description="Cross-encoder score below which the assistant declines to answer."
     )

@@ -81,8 +81,13 @@ def test_cli_ask_json(tmp_path):
     run = subprocess.run(newsqa + ["ask", "What did Putin demand?", "--json"], env=env,
                          check=True, capture_output=True, text=True)
     result = json.loads(run.stdout)
-    assert set(result) == {"question", "standalone_question", "answer", "abstained",
-                           "citations", "confidence", "relevance", "timings_ms", "generation"}
+    assert set(result) == {"question", "standalone_question", "answer", "short_answer",
+                           "abstained", "citations", "confidence", "relevance", "timings_ms",
+                           "generation"}
+    short = result["short_answer"]
+    if short is not None:  # the fact it opens with, cited, and a span of that passage
+        assert result["answer"].startswith(f"**{short['text']}** [{short['n']}]")
+        assert 0 <= short["start"] < short["end"]
     assert "legally binding" in result["answer"] and not result["abstained"]
     assert result["generation"]["mode"] == "extractive"
     assert result["confidence"] >= 0.25 and result["relevance"] > 0

@@ -93,7 +93,8 @@ def test_the_chat_shows_the_estimate_with_the_sources(sample_assistant):
 
     answer = sample_assistant.ask("What did Putin demand?")
     answer_turn, sources_turn = chat_messages(answer)
-    assert answer_turn["content"].startswith("“Inside Macron's Friday call with Putin” — ")
+    # the quote is led by its headline (after the short answer, when there is one)
+    assert "“Inside Macron's Friday call with Putin” — " in answer_turn["content"]
     assert f"{answer.confidence:.0%}" in sources_turn["content"]
     declined = chat_messages(sample_assistant.ask("Who won the World Cup?"))
     assert len(declined) == 1 and "Estimated" not in declined[0]["content"]

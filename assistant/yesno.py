@@ -1,0 +1,144 @@
+"""Yes/No questions: say Yes or No when the evidence decides it, else say it is not settled.
+
+Without an entailment model, only two kinds of evidence decide a Yes/No question here:
+
+* **One claim, stated or denied.** "Did Putin agree to anything?": the best sentence has
+  the question's main verb ("agree") with the question's subject, and is about the question
+  (cross-encoder score above `min_score`). Stated -> Yes; negated next to the verb ("did
+  not agree", "never agreed") -> No. A sentence that answers with other words ("remained
+  steadfast" for "Did Moscow soften…?") decides nothing: it is quoted, without a Yes or No.
+* **Several claims, all found.** "Does the Verge article say X, while the TechCrunch article
+  says Y?": each part must be supported by a sentence of a different article (of the source
+  the part names, when it names one) that holds most of the part's words -> Yes. A part not
+  found is not proof of the opposite, so that is not a No: the articles do not settle it.
+
+Comparisons of stance or change ("consistent", "differ", "changed", "similar") need a
+judgement of meaning that these signals cannot make: they are declined with the closest
+evidence. Nothing here looks at a benchmark's answer distribution.
+"""
+
+import re
+from dataclasses import dataclass
+
+from newsqa.assistant.nlp import parse
+from newsqa.assistant.rerank import Evidence, Reranked
+from newsqa.assistant.words import content_stems
+
+_SPLIT = re.compile(r",?\s+(?:while|whereas|and also|and (?=(?:does|did|do|is|was|has|have|were"
+                    r"|are)\b))\s+", re.I)
+_JUDGEMENT = re.compile(
+    r"\b(consisten\w*|inconsisten\w*|differ\w*|chang\w*|similar\w*|same|agree\w*|disagree\w*"
+    r"|contradict\w*|discrepanc\w*|align\w*|compar\w*|contrast\w*|shift\w*|remain\w*|more|less"
+    r"|better|worse|higher|lower|larger|smaller)\b", re.I)
+_NEGATION = frozenset({"not", "n't", "never", "no", "neither", "nor", "without"})
+
+
+@dataclass(frozen=True)
+class YesNo:
+    verdict: str | None  # "Yes", "No", or None: the evidence does not settle it
+    evidence: list[Evidence]
+    reason: str
+
+
+_REPORTS = re.compile(r"\b(articles?|reports?|coverage|stor(?:y|ies)|pieces?|sources?|outlets?)\b",
+                      re.I)
+
+
+def is_comparison(question: str) -> bool:
+    """A question about two or more claims or reports, or how they compare."""
+    reports = len(_REPORTS.findall(question))
+    return (len(claims(question)) > 1 or bool(re.search(r"\bboth\b", question, re.I))
+            or reports >= 2 or (bool(_JUDGEMENT.search(question))
+                                and (reports >= 1 or bool(re.search(r"\bbetween\b", question, re.I)))))
+
+
+def claims(question: str) -> list[str]:
+    return [part.strip(" ?,") for part in _SPLIT.split(question) if part.strip(" ?,")]
+
+
+def _main_verb(question: str) -> tuple[str | None, str | None]:
+    """The question's main verb stem and its subject's last word ("Did Putin agree…")."""
+    doc = parse(question)
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.pos_ not in ("VERB", "AUX"):
+        return None, None
+    verb = root
+    if root.pos_ == "AUX":  # "Is X planning …": the content verb is the complement
+        verb = next((c for c in root.children if c.pos_ == "VERB"), None)
+        if verb is None:
+            return None, None
+    stems = content_stems(verb.text)
+    subject = next((c for c in [*verb.children, *root.children]
+                    if c.dep_ in ("nsubj", "nsubjpass")), None)
+    return (stems[0] if stems else None), (subject.text if subject is not None else None)
+
+
+def _source_named(part: str, sources: list[str]) -> str | None:
+    lowered = part.lower()
+    named = [s for s in sources if s and s.lower() in lowered]
+    return max(named, key=len) if named else None
+
+
+class YesNoJudge:
+    def __init__(self, *, min_score: float = 2.0, min_coverage: float = 0.6):
+        self.min_score = min_score
+        self.min_coverage = min_coverage
+
+    def judge(self, question: str, reranked: Reranked) -> YesNo:
+        if not reranked.evidence:
+            return YesNo(None, [], "no evidence")
+        if is_comparison(question):
+            return self._comparison(question, reranked)
+        return self._single(question, reranked)
+
+    def _single(self, question: str, reranked: Reranked) -> YesNo:
+        best = reranked.evidence[0]
+        verb, subject = _main_verb(question)
+        if verb is None or best.score < self.min_score:
+            return YesNo(None, [best], "no sentence states or denies it")
+        doc = parse(best.sentence)
+        title = best.document.metadata.get("title") or ""
+        about = subject is None or subject.lower() in f"{title} {best.sentence}".lower() \
+            or subject.lower() in ("he", "she", "they", "it", "anyone", "anything")
+        for token in doc:
+            if token.pos_ in ("VERB", "AUX") and (content_stems(token.text) or [""])[0] == verb:
+                if not about:
+                    break
+                nearby = {t.lower_ for t in token.children} | {
+                    doc[i].lower_ for i in range(max(0, token.i - 3), token.i)}
+                verdict = "No" if nearby & _NEGATION else "Yes"
+                return YesNo(verdict, [best], f"the sentence {'denies' if verdict == 'No' else 'states'} it")
+        return YesNo(None, [best], "no sentence states or denies it")
+
+    def _comparison(self, question: str, reranked: Reranked) -> YesNo:
+        parts = claims(question)
+        closest = reranked.evidence[:2]
+        if _JUDGEMENT.search(question):
+            return YesNo(None, closest, "it asks for a judgement of how the articles compare")
+        if len(parts) == 1:  # "Do both X and Y report …": one claim, two articles
+            parts = parts * 2
+        sources = sorted({str(d.metadata.get("source") or "") for d in reranked.documents})
+        used: set[str] = set()
+        found: list[Evidence] = []
+        for part in parts:
+            wanted = set(content_stems(part))
+            source = _source_named(part, sources)
+            match = None
+            for item in reranked.evidence:
+                meta = item.document.metadata
+                if meta.get("article_id") in used or item.score < 0:
+                    continue
+                if source and str(meta.get("source") or "") != source:
+                    continue
+                words = set(content_stems(f"{meta.get('source') or ''} {meta.get('title') or ''} "
+                                          f"{item.sentence}"))
+                covered = len(wanted & words) / len(wanted) if wanted else 0.0
+                if covered >= self.min_coverage:
+                    match = item
+                    break
+            if match is None:
+                return YesNo(None, closest, "a part of it is not found in the articles")
+            used.add(match.document.metadata.get("article_id"))
+            found.append(match)
+        return YesNo("Yes", found, "every part is stated in the articles")
+
