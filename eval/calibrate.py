@@ -1,7 +1,11 @@
 """Fit the answer-confidence model and pick the decline threshold from an eval run.
 
-Input: the `results.jsonl` of a `newsqa eval` run made with `NEWSQA_MIN_CONFIDENCE=0` (so
-every question that reached the answer step was answered and its signals recorded).
+Input: the `results.jsonl` of one or more `newsqa eval` runs made with
+`NEWSQA_MIN_CONFIDENCE=0` (so every question that reached the answer step was answered and
+its signals recorded). Give runs of *several* test sets: the weights are fitted on all of
+them together, so no single benchmark's habits (RealTime QA asks about this week's news)
+become the product's, and the calibration of the fitted model is reported per set
+(expected calibration error, ECE).
 A logistic regression (Newton's method in numpy; seven weights need no ML library) learns
 P(answer is right) from the signals in `newsqa.assistant.confidence`. Then every threshold
 is replayed against the run: a question below it counts as declined, and the threshold with
@@ -30,6 +34,7 @@ class Sample:
 @dataclass(frozen=True)
 class Calibration:
     weights: dict[str, float]
+    per_set: dict[str, dict]  # run -> answered questions, ECE and CRAG at the threshold
     threshold: float
     crag: float  # at the threshold, over all questions of the run
     crag_answer_all: float  # with no confidence decline
@@ -69,12 +74,25 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50)
     return w
 
 
-def calibrate(path: Path) -> Calibration:
-    samples, others, other_crag = read_samples(path)
+def expected_calibration_error(p: np.ndarray, y: np.ndarray, bins: int = 10) -> float | None:
+    if not len(p):
+        return None
+    index = np.minimum((p * bins).astype(int), bins - 1)
+    return float(sum(abs(p[index == b].mean() - y[index == b].mean()) * (index == b).sum()
+                     for b in range(bins) if (index == b).any()) / len(p))
+
+
+def calibrate(paths: Path | list[Path]) -> Calibration:
+    paths = [paths] if isinstance(paths, Path) else list(paths)
+    runs = [(path, *read_samples(path)) for path in paths]
+    samples = [s for _, found, _, _ in runs for s in found]
+    others = sum(n for _, _, n, _ in runs)
+    other_crag = sum(c for _, _, _, c in runs)
     if len(samples) < 20:
-        raise ValueError(f"{path}: only {len(samples)} answered questions carry signals; run "
-                         "the eval with NEWSQA_MIN_CONFIDENCE=0 on a larger test set")
-    x = np.array([[s.signals[name] for name in FEATURES] for s in samples], dtype=float)
+        raise ValueError(f"{', '.join(map(str, paths))}: only {len(samples)} answered questions "
+                         "carry signals; run the eval with NEWSQA_MIN_CONFIDENCE=0 on a larger "
+                         "test set")
+    x = np.array([[s.signals.get(name, 0.0) for name in FEATURES] for s in samples], dtype=float)
     y = np.array([1.0 if s.correct else 0.0 for s in samples])
     w = fit_logistic(x, y)
     weights = {"bias": float(w[0]), **{name: float(v) for name, v in zip(FEATURES, w[1:])}}
@@ -88,5 +106,16 @@ def calibrate(path: Path) -> Calibration:
         crag = (answered_gain[keep].sum() + declined_gain[~keep].sum() + other_crag) / total
         curve.append((float(threshold), float(crag), float(keep.sum() / total)))
     best = max(curve, key=lambda point: point[1])
-    return Calibration(weights=weights, threshold=best[0], crag=best[1],
+    per_set, offset = {}, 0
+    for path, found, n_other, crag_other in runs:
+        part = slice(offset, offset + len(found))
+        offset += len(found)
+        keep = p[part] >= best[0]
+        crag = (answered_gain[part][keep].sum() + declined_gain[part][~keep].sum()
+                + crag_other) / max(len(found) + n_other, 1)
+        per_set[str(path)] = {"answered": len(found),
+                              "ece": expected_calibration_error(p[part], y[part]),
+                              "right_rate": float(y[part].mean()) if len(found) else None,
+                              "crag_at_threshold": float(crag)}
+    return Calibration(weights=weights, per_set=per_set, threshold=best[0], crag=best[1],
                        crag_answer_all=curve[0][1], curve=curve)

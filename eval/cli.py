@@ -163,6 +163,42 @@ def register(app: typer.Typer) -> None:
     app.command("bench")(bench_command)
     app.command("calibrate-support")(calibrate_support_command)
     app.command("loadtest")(loadtest_command)
+    app.command("record")(record_command)
+    app.command("calibrate-short")(calibrate_short_command)
+
+
+def record_command(
+    testset: Annotated[str, typer.Option("--testset", "-t", help="seed, realtimeqa-smoke, realtimeqa-dev, multihop-smoke, multihop-dev or a JSONL file.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the recording (a pickle; it holds test-set text: keep it out of the repo).")],
+    no_dates: Annotated[bool, typer.Option("--no-dates", help="Ignore the questions' as-of dates.")] = False,
+    limit: Annotated[Optional[int], typer.Option("--limit", help="Only the first N questions.")] = None,
+) -> None:
+    """Record the evidence the answer step sees for every question (for calibrate-short)."""
+    from newsqa.eval.registry import resolve
+    from newsqa.eval.replay import record
+
+    path = record(resolve(testset), Settings(), out, use_dates=not no_dates, limit=limit)
+    Console().print(f"recorded {testset} -> {path}", highlight=False)
+
+
+def calibrate_short_command(
+    recordings: Annotated[list[Path], typer.Argument(help="Recordings of several test sets (`newsqa record`).")],
+    min_score: Annotated[float, typer.Option("--min-score", help="Threshold to report the fitted model at.")] = 0.5,
+) -> None:
+    """Fit the short-answer model on all recordings together; report each set's figures."""
+    from newsqa.assistant.short import ShortAnswerer
+    from newsqa.eval.replay import load
+    from newsqa.eval.shortfit import fit, report
+
+    weights = fit(recordings)
+    console = Console()
+    console.print("weights: " + ", ".join(f'"{k}": {v:.3f}' for k, v in weights.items()),
+                  highlight=False)
+    for path in recordings:
+        found = report(path.stem, load(path), ShortAnswerer(min_score=min_score, weights=weights))
+        console.print(f"  {found.name}: {found.questions} span questions, gold among the "
+                      f"candidates {found.ceiling:.3f}, shown {found.shown:.3f}, EM "
+                      f"{found.exact_match:.3f}, F1 {found.f1:.3f}", highlight=False)
 
 
 def loadtest_command(
@@ -339,15 +375,17 @@ def verify_bench_command(
 
 
 def calibrate_command(
-    results: Annotated[Path, typer.Argument(help="results.jsonl of an eval run made with "
-                                                 "NEWSQA_MIN_CONFIDENCE=0.")],
+    results: Annotated[list[Path], typer.Argument(help="results.jsonl of eval runs made with "
+                                                       "NEWSQA_MIN_CONFIDENCE=0, one per test set.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Fit the answer-confidence weights and the CRAG-best decline threshold from a run."""
+    """Fit the answer-confidence weights and the CRAG-best decline threshold on one or more
+    runs (fitted on all together; calibration reported per run)."""
     from newsqa.eval.calibrate import calibrate
 
-    if not results.is_file():
-        Console(stderr=True).print(f"[red]error:[/red] {results}: no such file; give the "
+    missing = [path for path in results if not path.is_file()]
+    if missing:
+        Console(stderr=True).print(f"[red]error:[/red] {missing[0]}: no such file; give the "
                                    "results.jsonl of a `newsqa eval` run")
         raise typer.Exit(2)
     try:
@@ -362,5 +400,10 @@ def calibrate_command(
     console.print("weights: " + ", ".join(f"{k}={v:.3f}" for k, v in found.weights.items()))
     console.print(f"best threshold {found.threshold:.2f}: CRAG {found.crag:+.3f} "
                   f"(answering everything: {found.crag_answer_all:+.3f})")
+    for run, figures in found.per_set.items():
+        ece = figures["ece"]
+        console.print(f"  {run}: {figures['answered']} answered, ECE "
+                      f"{'–' if ece is None else f'{ece:.3f}'}, CRAG at the threshold "
+                      f"{figures['crag_at_threshold']:+.3f}", highlight=False)
     for threshold, crag, answered in found.curve:
         console.print(f"  {threshold:.2f}  CRAG {crag:+.3f}  answered {answered:.2f}")

@@ -17,7 +17,11 @@ Populations:
 * citation_precision — citations of answered answerable questions whose support can be
   checked; citation_correct_rate — those answers with at least one supported citation;
   cited_answer_rate — answered questions with at least one citation;
-* crag_score — mean of +1 / 0 / -1 over all questions.
+* crag_score — mean of +1 / 0 / -1 over all questions;
+* short_em, short_f1 — answerable questions: SQuAD exact match and token F1 of the short
+  answer the reply opens with (0 when there is none or the question was declined); the
+  `_strict_answerable` variants use the stricter label where a set has one;
+* confidence_ece — answered questions with a confidence: expected calibration error.
 """
 
 import re
@@ -135,6 +139,35 @@ def retrieval_metrics(results: list[QuestionResult]) -> Metrics:
     return metrics
 
 
+def calibration_bins(results: list[QuestionResult], bins: int = 10) -> list[dict]:
+    """Answered questions grouped by stated confidence: per bin the mean confidence and the
+    share actually right (a reliability diagram's points)."""
+    scored = [(r.observed.confidence, r.verdict.crag > 0) for r in _answered(results)
+              if r.observed.confidence is not None]
+    out = []
+    for i in range(bins):
+        low, high = i / bins, (i + 1) / bins
+        group = [(c, ok) for c, ok in scored if low <= c < high or (i == bins - 1 and c == 1.0)]
+        if group:
+            out.append({"low": low, "high": high, "n": len(group),
+                        "confidence": sum(c for c, _ in group) / len(group),
+                        "accuracy": sum(ok for _, ok in group) / len(group)})
+    return out
+
+
+def calibration_metrics(results: list[QuestionResult]) -> Metrics:
+    """Expected calibration error: the count-weighted gap between stated confidence and the
+    share right, over answered questions (10 bins)."""
+    bins = calibration_bins(results)
+    total = sum(b["n"] for b in bins)
+    return {
+        "confidence_ece": (sum(b["n"] * abs(b["confidence"] - b["accuracy"]) for b in bins) / total
+                           if total else None),
+        "confidence_mean": (sum(b["n"] * b["confidence"] for b in bins) / total if total else None),
+        "n_confidence_scored": total,
+    }
+
+
 def latency_metrics(results: list[QuestionResult]) -> Metrics:
     latencies = [r.observed.latency_ms for r in results]
     return {
@@ -178,7 +211,8 @@ def count_metrics(results: list[QuestionResult]) -> Metrics:
 def summarize(results: list[QuestionResult]) -> Metrics:
     """Every metric for one group of questions, flat, metric name -> value."""
     return {**count_metrics(results), **answer_metrics(results), **retrieval_metrics(results),
-            **citation_metrics(results), **honesty_metrics(results), **latency_metrics(results),
+            **citation_metrics(results), **honesty_metrics(results), **calibration_metrics(results),
+            **latency_metrics(results),
             **generation_metrics(results)}
 
 

@@ -1,8 +1,9 @@
 """PNG charts for the run report (matplotlib, headless Agg backend).
 
-Three pictures answer the usual questions about a run: which question types fail
-(metrics by type), whether retrieving more passages would help (hit/recall@k curve), and
-how long users wait (latency histogram).
+Four pictures answer the usual questions about a run: which question types fail
+(metrics by type), whether retrieving more passages would help (hit/recall@k curve), whether
+the stated confidence can be trusted (reliability diagram), and how long users wait
+(latency histogram).
 """
 
 import math
@@ -55,6 +56,21 @@ def recall_curve(curves: dict[str, list[float | None]], top_k: int, path: Path) 
     axes.axvline(top_k, color="grey", linestyle=":", label=f"top_k={top_k} (fed to the answer)")
     axes.set_xlabel("k (passages)")
     return _save_rate_plot(figure, axes, "Retrieval: hit / recall at k", "lower right", path)
+
+
+def reliability(bins: list[dict], path: Path) -> Path:
+    """Stated confidence against the share right, per bin (the diagonal is perfect)."""
+    figure, axes = plt.subplots(figsize=(5, 5))
+    axes.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfectly calibrated")
+    if bins:
+        axes.plot([b["confidence"] for b in bins], [b["accuracy"] for b in bins], marker="o",
+                  label="answered questions")
+        for b in bins:
+            axes.annotate(str(b["n"]), (b["confidence"], b["accuracy"]), fontsize=7,
+                          textcoords="offset points", xytext=(4, -10))
+    axes.set_xlim(0, 1)
+    axes.set_xlabel("stated confidence (bin mean; labels: questions)")
+    return _save_rate_plot(figure, axes, "Confidence reliability", "upper left", path)
 
 
 def latency_histogram(latencies_ms: list[float], path: Path) -> Path:

@@ -8,16 +8,21 @@ import json
 from pathlib import Path
 
 from newsqa.eval import plots
+from newsqa.eval.metrics import calibration_bins
 from newsqa.eval.results import QuestionResult
 
 OVERVIEW = [
     ("Answers", ["accuracy", "accuracy_answerable", "token_f1", "answer_words_mean"]),
+    ("Short answers", ["short_em", "short_f1", "short_answer_rate", "accuracy_strict_answerable",
+                       "short_em_strict_answerable", "short_f1_strict_answerable",
+                       "n_strict_answerable"]),
     ("Retrieval", ["answer_hit@1", "answer_hit@5", "answer_hit@10", "evidence_recall@1",
                    "evidence_recall@5", "evidence_recall@10", "evidence_mrr",
                    "evidence_quote_hit@1", "evidence_quote_hit@5", "evidence_quote_hit@10"]),
     ("Citations", ["citation_precision", "citation_correct_rate", "cited_answer_rate"]),
     ("Honesty", ["decline_rate_unanswerable", "decline_rate_answerable", "wrong_answer_rate",
                  "crag_score"]),
+    ("Calibration", ["confidence_ece", "confidence_mean", "n_confidence_scored"]),
     ("Language model", ["llm_generated_rate", "llm_partial_rate", "llm_fallback_rate",
                         "llm_model_declined_rate", "llm_declined_rate",
                         "llm_sentences_supported_rate", "first_token_p50_ms",
@@ -27,7 +32,7 @@ OVERVIEW = [
     ("Counts", ["n", "n_answerable", "n_unanswerable", "n_answered", "n_answer_hit_scored",
                 "n_evidence_scored"]),
 ]
-TYPE_COLUMNS = ["n", "accuracy", "token_f1", "answer_hit@5", "answer_hit@10", "evidence_recall@5",
+TYPE_COLUMNS = ["n", "accuracy", "short_em", "short_f1", "token_f1", "answer_hit@5", "answer_hit@10", "evidence_recall@5",
                 "citation_correct_rate", "decline_rate_unanswerable", "wrong_answer_rate",
                 "crag_score", "latency_p50_ms"]
 FAILURES_SHOWN = 25
@@ -46,6 +51,12 @@ DEFINITIONS = [
     "* citation_precision: cited quotes (answered answerable questions) that hold the gold or "
     "share 8+ consecutive tokens with an evidence sentence; citation_correct_rate: such answers "
     "with at least one; cited_answer_rate: answers with any citation.",
+    "* short_em / short_f1: SQuAD exact match and token F1 of the short answer the reply opens "
+    "with (answerable questions; none shown or declined counts 0). *_strict_answerable: "
+    "questions whose gold occurs in a sentence of an evidence document together with the "
+    "question's key words (RealTime QA's own flag is lexical over whole documents).",
+    "* confidence_ece: expected calibration error of the stated confidence over answered "
+    "questions (10 bins; reliability.png plots them).",
     "* crag_score: +1 correct, 0 declined, -1 wrong; on unanswerable questions a decline is +1, "
     "an answer -1. Latency: the chain's own total (retrieve + rerank + answer), after warm-up.",
 ]
@@ -66,6 +77,7 @@ def result_line(result: QuestionResult) -> dict:
     data = result.model_dump(mode="json")
     observed = data.pop("observed")
     data["answer"] = observed["answer"]
+    data["short_answer"] = observed.get("short_answer")
     data["abstained"] = observed["abstained"]
     data["confidence"] = observed["confidence"]
     data["relevance"] = observed["relevance"]
@@ -113,6 +125,7 @@ def write_report(summary: dict, results: list[QuestionResult], folder: Path) -> 
         "by type": plots.metrics_by_type(summary["by_type"], folder / "metrics_by_type.png"),
         "hit/recall at k": plots.recall_curve(summary["curves"], summary["settings"]["top_k"],
                                               folder / "recall_at_k.png"),
+        "calibration": plots.reliability(calibration_bins(results), folder / "reliability.png"),
         "latency": plots.latency_histogram([r.observed.latency_ms for r in results],
                                            folder / "latency.png"),
     }

@@ -109,7 +109,7 @@ def ask(
     if as_json:
         print(json.dumps(answer.public_dict(), ensure_ascii=False, indent=2))
         return
-    out.print(answer.answer, highlight=False, markup=False)
+    out.print(bold_spans(answer.answer), highlight=False)
     for line in (generation_line(answer), confidence_line(answer)):
         if line:
             out.print(line, style="dim", highlight=False, markup=False)
@@ -118,6 +118,17 @@ def ask(
         for citation in answer.citations:
             out.print(citation_line(citation).replace("**", ""), highlight=False, markup=False)
             out.print(f"    “{citation.quote}”", highlight=False, markup=False, style="dim")
+
+
+def bold_spans(text: str):
+    """The answer as rich Text: its **short answer** in bold, everything else literal (article
+    text is never read as markup)."""
+    from rich.text import Text
+
+    out = Text()
+    for i, part in enumerate(text.split("**")):
+        out.append(part, style="bold" if i % 2 else None)
+    return out
 
 
 @app.command()

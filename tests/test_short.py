@@ -140,3 +140,36 @@ def test_unrelated_newer_and_older_articles_do_not_flip_an_answer(question, samp
         (alone.short_answer and alone.short_answer.text)
     if alone.confidence is not None:
         assert abs(mixed.confidence - alone.confidence) < 0.05
+
+
+# --- with a language model: its short answer is checked like every generated claim -----
+
+def _with_model(sample_assistant: NewsAssistant, reply: str) -> NewsAssistant:
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    return NewsAssistant(sample_assistant.settings, embedder=sample_assistant.embedder,
+                         store=sample_assistant.store,
+                         cross_encoder=sample_assistant.cross_encoder,
+                         chat_model=FakeListChatModel(responses=[reply]))
+
+
+def test_the_models_short_answer_is_shown_first_as_a_span_of_its_passage(sample_assistant):
+    assistant = _with_model(sample_assistant, "Vladimir Putin. French President Emmanuel Macron "
+                                              "spoke with Vladimir Putin on Friday.")
+    answer = assistant.ask("Who did Emmanuel Macron speak with on Friday?")
+    assert answer.generation.mode == "generated"
+    assert answer.short_answer.text == "Vladimir Putin"
+    assert_span_of_cited_passage(answer)
+
+
+@pytest.mark.parametrize("reply, reason", [
+    ("[PART 1] title: Inside Macron's Friday call with Putin", "layout"),
+    ("The Russian president did agree to de-escalation, which was a key part of his message "
+     "to Macron.", "adds what the passage does not say"),
+])
+def test_prompt_echoes_and_embellishments_are_not_shown_as_supported(sample_assistant, reply,
+                                                                      reason):
+    answer = _with_model(sample_assistant, reply).ask("Did Putin agree to anything?")
+    assert answer.generation.mode == "fallback"  # the quoted answer is shown instead
+    assert reply not in answer.answer
+    assert reason in answer.generation.dropped[0].reason
