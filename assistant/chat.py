@@ -1,5 +1,7 @@
 """Present an `Answer` to a person: the answer and its sources as chat Markdown, and the
-sources panel as HTML with each quoted sentence highlighted inside its passage.
+sources panel as HTML. Both show each cited article once (its title, source and date), then
+each of its cited passages labelled [n]; the panel highlights every sentence the answer
+quotes inside its passage, one <mark> per sentence, and nothing the answer did not quote.
 
 Shared by the chat UI, its `/chat` API and the CLI, so all show the same citations the same
 way. Everything here that comes from an article (title, source, date, URL, passage, quote)
@@ -18,6 +20,7 @@ from newsqa.assistant.result import Answer, Citation
 _MARKER = re.compile(r"\[\d+\]")  # our inline citation markers, kept as they are
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]~|])")
 _MARKER_FOLLOWED = re.compile(r"(\[\d+\])([(:\[])")  # would start a link or a link definition
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n")
 
 
 def safe_url(url: str | None) -> str | None:
@@ -80,14 +83,17 @@ def citation_line(citation: Citation) -> str:
     return f"**[{citation.n}] {citation.title}**{suffix}"
 
 
-def citation_markdown(citation: Citation) -> str:
-    """The same line for the chat, as Markdown safe to render: escaped text, http(s) link only."""
+def citation_markdown(citation: Citation, *, numbers: str | None = None) -> str:
+    """The same line for the chat, as Markdown safe to render: escaped text, http(s) link only.
+
+    `numbers` replaces "[n]" when the line heads several citations of one article."""
     details = [markdown_text(part) for part in (citation.source, citation.published) if part]
     url = safe_url(citation.url)
     if url:
         details.append(f"[link](<{url}>)")
     suffix = f" — {' · '.join(details)}" if details else ""
-    return f"**[{citation.n}] {markdown_text(citation.title) or '(untitled)'}**{suffix}"
+    numbers = numbers or f"[{int(citation.n)}]"
+    return f"**{numbers} {markdown_text(citation.title) or '(untitled)'}**{suffix}"
 
 
 def confidence_line(answer: Answer) -> str:
@@ -113,13 +119,103 @@ def generation_line(answer: Answer) -> str:
     return ""
 
 
+# --- what each citation quotes -------------------------------------------------------
+
+def _sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text` (a line break also ends one), shifted by
+    `offset`, without the whitespace around it."""
+    spans, begin = [], 0
+    for end in [*(m.end() for m in _SENTENCE_END.finditer(text)), len(text)]:
+        piece = text[begin:end]
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            spans.append((offset + begin + lead, offset + begin + len(piece.rstrip())))
+        begin = end
+    return spans
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _merged(spans) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def quoted_spans(citation: Citation, passage: str | None,
+                 answer_text: str = "") -> list[tuple[int, int]]:
+    """Where the answer quotes this citation: one [start, end) in `passage` per quoted
+    sentence, in passage order, overlaps merged ([] when the passage or quote is unknown).
+
+    A citation's `quote` runs from the first sentence the answer quotes from its passage to
+    the last, over any sentence in between; `citation.spans` says which sentences those are.
+    Without usable spans (an older answer), the sentences of the quote that the answer
+    repeats word for word; the whole quote when it repeats none (a model's paraphrase).
+    """
+    quote = citation.quote or ""
+    if not passage or not quote:
+        return []
+    spans = [tuple(span) for span in getattr(citation, "spans", None) or []
+             if len(span) == 2 and 0 <= span[0] < span[1] <= len(passage)]
+    if spans and passage[min(s for s, _ in spans):max(e for _, e in spans)] == quote:
+        return _merged(spans)
+    at = passage.find(quote)
+    if at < 0:
+        return []
+    said = _flat(answer_text)
+    repeated = [(s, e) for s, e in _sentence_spans(quote, at) if _flat(passage[s:e]) in said]
+    return _merged(repeated) if repeated else [(at, at + len(quote))]
+
+
+def quoted_texts(citation: Citation, passage: str | None, answer_text: str = "") -> list[str]:
+    """The quoted sentences themselves (just the quote when no passage is known and the
+    spans cannot be placed in the quote)."""
+    spans = quoted_spans(citation, passage, answer_text)
+    if spans:
+        return [passage[s:e] for s, e in spans]
+    quote = citation.quote or ""
+    spans = [tuple(span) for span in getattr(citation, "spans", None) or [] if len(span) == 2]
+    if quote and spans:
+        first = min(s for s, _ in spans)
+        if max(e for _, e in spans) - first == len(quote) and all(s < e for s, e in spans):
+            return [quote[s - first:e - first] for s, e in _merged(spans)]
+    return [quote] if quote else []
+
+
+def by_article(citations: list[Citation]) -> list[list[Citation]]:
+    """The citations grouped by the article they quote, in order of first citation."""
+    groups: dict[str, list[Citation]] = {}
+    for citation in citations:
+        groups.setdefault(citation.article_id, []).append(citation)
+    return list(groups.values())
+
+
+# --- the chat (Markdown) ------------------------------------------------------------------
+
+def _quote_markdown(label: str, text: str) -> str:
+    lines = [markdown_text(line) for line in text.split("\n")]
+    lines[0] = f"{label} {lines[0]}"
+    return "\n".join(f"> {line}" if line else ">" for line in lines)
+
+
 def sources_markdown(answer: Answer) -> str:
-    blocks = [f"*{markdown_text(line)}*"
+    """The chat's sources: how the answer was checked, then one heading per article with
+    each of its cited passages' quoted sentences, labelled [n]."""
+    passages = {p.chunk_id: p.text for p in answer.retrieved}
+    blocks = [markdown_text(line)
               for line in (generation_line(answer), confidence_line(answer)) if line]
-    for citation in answer.citations:
-        quote = "\n".join(f"> {markdown_text(line)}" if line else ">"
-                          for line in citation.quote.split("\n"))
-        blocks.append(f"{citation_markdown(citation)}\n\n{quote}")
+    for group in by_article(answer.citations):
+        numbers = " ".join(f"[{int(c.n)}]" for c in group)
+        blocks.append(citation_markdown(group[0], numbers=numbers))
+        for citation in group:
+            texts = quoted_texts(citation, passages.get(citation.chunk_id), answer.answer)
+            blocks.append(_quote_markdown(f"**[{int(citation.n)}]**", " … ".join(texts)))
     return "\n\n".join(blocks)
 
 
@@ -142,16 +238,26 @@ def chat_messages(answer: Answer) -> list[dict]:
 
 # --- the sources panel (HTML) -----------------------------------------------------------
 
-def highlighted_passage(passage: str | None, quote: str) -> str:
-    """The passage as HTML with the quoted sentence(s) inside <mark> (just the quote if the
-    passage is unknown or does not contain it)."""
+def highlighted_passage(passage: str | None, quote: str,
+                        spans: list[tuple[int, int]] | None = None) -> str:
+    """The passage as HTML with each quoted sentence inside its own <mark>.
+
+    `spans` are [start, end) offsets into the passage (see `quoted_spans`); without them the
+    whole quote is marked where it occurs. Just the quote, marked, when the passage is
+    unknown or holds neither."""
     quote = quote or ""
-    at = passage.find(quote) if passage and quote else -1
-    if at < 0:
+    if passage and not spans:
+        at = passage.find(quote) if quote else -1
+        spans = [(at, at + len(quote))] if at >= 0 else None
+    if not passage or not spans:
         return f"<mark>{escape_html(quote)}</mark>" if quote else escape_html(passage)
-    end = at + len(quote)
-    return (f"{escape_html(passage[:at])}<mark>{escape_html(quote)}</mark>"
-            f"{escape_html(passage[end:])}")
+    parts, position = [], 0
+    for start, end in spans:
+        parts.append(f"{escape_html(passage[position:start])}"
+                     f"<mark>{escape_html(passage[start:end])}</mark>")
+        position = end
+    parts.append(escape_html(passage[position:]))
+    return "".join(parts)
 
 
 def _meta_html(source: str | None, published: str | None) -> str:
@@ -163,36 +269,53 @@ def _meta_html(source: str | None, published: str | None) -> str:
     return " · ".join(parts) or "source and date unknown"
 
 
-def citation_html(citation: Citation, passage: str | None) -> str:
-    """One citation: number, title (a link only for http(s)), source, date, and its passage
-    with the quote highlighted. A non-http(s) URL is shown as inert text, so the reader
+def _also_html(citation: Citation) -> str:
+    if not citation.also_in:
+        return ""
+    copies = []
+    for other in citation.also_in:
+        name = other.get("title") or other.get("source") or other.get("article_id") or "?"
+        where = " · ".join(escape_html(p) for p in (other.get("source"), other.get("published")) if p)
+        copies.append(f"<li>{link_html(other.get('url'), name)}"
+                      f"{f' — {where}' if where else ''}</li>")
+    return f'<div class="nq-also">Same passage also in:<ul>{"".join(copies)}</ul></div>'
+
+
+def citation_html(citation: Citation, passage: str | None, answer_text: str = "") -> str:
+    """One cited passage, labelled [n], with each sentence the answer quotes highlighted,
+    and the other articles that carry the same passage."""
+    n = int(citation.n)
+    marked = highlighted_passage(passage, citation.quote,
+                                 quoted_spans(citation, passage, answer_text))
+    return (f'<div class="nq-citation" id="nq-citation-{n}" data-n="{n}">'
+            f'<span class="nq-n">[{n}]</span>'
+            f'<blockquote class="nq-passage">{marked}</blockquote>{_also_html(citation)}</div>')
+
+
+def article_html(group: list[Citation], passages: dict[str, str], answer_text: str = "") -> str:
+    """One cited article: its numbers, title (a link only for http(s)), source and date once,
+    then each of its cited passages. A non-http(s) URL is shown as inert text, so the reader
     still sees what the article claimed."""
-    title = citation.title or "(untitled)"
+    first = group[0]
+    title = first.title or "(untitled)"
     url_note = ""
-    if citation.url and not safe_url(citation.url):
+    if first.url and not safe_url(first.url):
         url_note = (f'<p class="nq-url-note">Link not opened (not http/https): '
-                    f'<code>{escape_html(citation.url)}</code></p>')
-    also = ""
-    if citation.also_in:
-        copies = []
-        for other in citation.also_in:
-            name = other.get("title") or other.get("source") or other.get("article_id") or "?"
-            where = " · ".join(escape_html(p) for p in (other.get("source"), other.get("published")) if p)
-            copies.append(f"<li>{link_html(other.get('url'), name)}"
-                          f"{f' — {where}' if where else ''}</li>")
-        also = f'<div class="nq-also">Same passage also in:<ul>{"".join(copies)}</ul></div>'
+                    f'<code>{escape_html(first.url)}</code></p>')
+    numbers = " ".join(f"[{int(c.n)}]" for c in group)
+    body = "".join(citation_html(c, passages.get(c.chunk_id), answer_text) for c in group)
     return (
-        f'<details class="nq-citation" id="nq-citation-{int(citation.n)}" open>'
-        f'<summary><span class="nq-n">[{int(citation.n)}]</span> '
-        f'{link_html(citation.url, title, css_class="nq-title")}</summary>'
-        f'<div class="nq-meta">{_meta_html(citation.source, citation.published)}</div>'
-        f'<blockquote class="nq-passage">{highlighted_passage(passage, citation.quote)}</blockquote>'
-        f"{url_note}{also}</details>"
+        f'<details class="nq-article" id="nq-article-{int(first.n)}" open>'
+        f'<summary><span class="nq-numbers">{numbers}</span> '
+        f'{link_html(first.url, title, css_class="nq-title")}</summary>'
+        f'<div class="nq-meta">{_meta_html(first.source, first.published)}</div>'
+        f"{url_note}{body}</details>"
     )
 
 
 def sources_html(answer: Answer, *, filters: str = "") -> str:
-    """The sources panel for one answer: every citation with its passage in context.
+    """The sources panel for one answer: each cited article once, with its cited passages in
+    context and the quoted sentences highlighted.
 
     `filters` is a plain-text note of the active filters (escaped here). Passages come from
     `answer.retrieved` (in-process only; the JSON shape leaves them out).
@@ -206,7 +329,8 @@ def sources_html(answer: Answer, *, filters: str = "") -> str:
                 f"{escape_html(answer.answer)}</p></div>")
     notes = "".join(f'<p class="nq-note">{escape_html(line)}</p>'
                     for line in (generation_line(answer), confidence_line(answer)) if line)
-    body = "".join(citation_html(c, passages.get(c.chunk_id)) for c in answer.citations)
+    body = "".join(article_html(group, passages, answer.answer)
+                   for group in by_article(answer.citations))
     return f'<div class="nq-sources">{head}{notes}{body}</div>'
 
 

@@ -26,20 +26,24 @@ PANEL_PLACEHOLDER = ("Ask a question: the passages its answer cites appear here,
                      "quoted sentences highlighted.")
 
 # Scoped to each gr.HTML by Gradio (css_template); no `${` or `{{`: it is a JS template.
+# Notes and details use the body text colour: the theme's "subdued" grey is too faint.
 PANEL_CSS = """
-.nq-citation { border: 1px solid var(--border-color-primary); border-radius: 8px;
+.nq-article { border: 1px solid var(--border-color-primary); border-radius: 8px;
   padding: 6px 12px; margin: 0 0 10px; }
-.nq-citation summary { cursor: pointer; font-weight: 600; }
+.nq-article summary { cursor: pointer; font-weight: 600; }
+.nq-citation { margin: 8px 0 4px; }
+.nq-citation + .nq-citation { border-top: 1px dashed var(--border-color-primary);
+  padding-top: 8px; }
+.nq-n { display: block; font-weight: 600; font-size: 0.9em; }
 .nq-meta, .nq-question, .nq-filters, .nq-note, .nq-url-note, .nq-also {
-  color: var(--body-text-color-subdued); font-size: 0.9em; margin: 4px 0; }
-.nq-passage { white-space: pre-wrap; margin: 6px 0; padding-left: 10px;
+  color: var(--body-text-color); font-size: 0.9em; margin: 4px 0; }
+.nq-passage { white-space: pre-wrap; margin: 2px 0 6px !important; padding-left: 10px;
   border-left: 3px solid var(--border-color-primary); }
 mark { background: #fde68a; color: #111; padding: 0 2px; border-radius: 2px; }
 .nq-error { color: var(--error-text-color, #b91c1c); }
 .nq-notice { padding: 6px 0; }
 .nq-ingest ul { margin: 4px 0 8px 18px; }
 """
-
 
 @dataclass
 class Page:

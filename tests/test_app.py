@@ -12,7 +12,7 @@ import pytest
 
 from conftest import background_process, free_port, http_ready
 from newsqa.assistant.chat import (chat_messages, citation_line, highlighted_passage,
-                                   markdown_text, safe_url, sources_html)
+                                   markdown_text, quoted_spans, safe_url, sources_html)
 from newsqa.assistant.result import Answer, Citation, RetrievedPassage
 from newsqa.corpus_stats import CorpusStats, corpus_stats
 
@@ -114,6 +114,90 @@ def test_sources_panel_escapes_everything_and_highlights_the_quote_in_its_passag
 def test_highlight_falls_back_to_the_quote_when_the_passage_is_unknown():
     assert highlighted_passage(None, "a <b>") == "<mark>a &lt;b&gt;</mark>"
     assert highlighted_passage("other text", "missing") == "<mark>missing</mark>"
+
+
+CALL = ("Macron spoke with Putin on Friday. Putin accused NATO of ignoring Russia's "
+        "concerns. Both agreed de-escalation is needed. Macron advised Putin to respect "
+        "the sovereignty of other countries.")
+
+
+def one_article_answer(spans: bool = True) -> Answer:
+    """Two citations of one article; the first quotes its passage's 1st and 3rd sentences."""
+    first, third = CALL.split(". ")[0] + ".", "Both agreed de-escalation is needed."
+    second_passage = "Earlier context. Macron advised Putin to respect the sovereignty."
+    one = Citation(n=1, title="Inside the call", source="The Week", url="https://w.example/call",
+                   published="2022-01-28", quote=CALL[:CALL.index(third) + len(third)],
+                   spans=[[0, len(first)], [CALL.index(third), CALL.index(third) + len(third)]]
+                   if spans else [], article_id="a1", chunk_id="a1#0")
+    two = Citation(n=2, title="Inside the call", source="The Week", url="https://w.example/call",
+                   published="2022-01-28", quote="Macron advised Putin to respect the sovereignty.",
+                   spans=[[17, 65]] if spans else [], article_id="a1", chunk_id="a1#1")
+    return Answer(question="What about Macron?", abstained=False, citations=[one, two],
+                  answer=f"“Inside the call” — {first} [1] {third} [1] {two.quote} [2]",
+                  retrieved=[RetrievedPassage(chunk_id="a1#0", article_id="a1", title="t",
+                                              score=1, text=CALL),
+                             RetrievedPassage(chunk_id="a1#1", article_id="a1", title="t",
+                                              score=1, text=second_passage)])
+
+
+class Marks(HTMLParser):
+    def __init__(self, markup: str):
+        super().__init__(convert_charrefs=True)
+        self.marks: list[str] = []
+        self._open = False
+        self.feed(markup)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "mark":
+            self._open = True
+            self.marks.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "mark":
+            self._open = False
+
+    def handle_data(self, data):
+        if self._open:
+            self.marks[-1] += data
+
+
+@pytest.mark.parametrize("spans", [True, False], ids=["spans", "no-spans"])
+def test_only_the_quoted_sentences_are_highlighted(spans):
+    """A quote runs from the first quoted sentence to the last; the one between them (not
+    quoted) stays unmarked, with or without `Citation.spans` (then the answer's sentences)."""
+    answer = one_article_answer(spans)
+    marks = Marks(sources_html(answer)).marks
+    assert marks == ["Macron spoke with Putin on Friday.", "Both agreed de-escalation is needed.",
+                     "Macron advised Putin to respect the sovereignty."]
+    assert not any("accused NATO" in m for m in marks)
+
+
+def test_a_paraphrase_without_spans_marks_the_whole_quote():
+    citation = Citation(n=1, title="T", quote="Both agreed de-escalation is needed.",
+                        article_id="a", chunk_id="c")
+    assert quoted_spans(citation, CALL, "They agreed to calm things down. [1]") == [
+        (CALL.index("Both"), CALL.index("Both") + len(citation.quote))]
+    stale = citation.model_copy(update={"spans": [[0, 5], [7, 10_000]]})  # not in this passage
+    assert quoted_spans(stale, CALL, "Both agreed de-escalation is needed. [1]") == [
+        (CALL.index("Both"), CALL.index("Both") + len(citation.quote))]
+
+
+def test_citations_of_one_article_share_one_title():
+    answer = one_article_answer()
+    markup = sources_html(answer)
+    found = Elements(markup)
+    assert [tag for tag, _ in found.tags].count("details") == 1
+    assert found.text.count("Inside the call") == 1 and found.text.count("The Week") == 1
+    assert '<span class="nq-numbers">[1] [2]</span>' in markup
+    labels = [attrs["data-n"] for tag, attrs in found.tags if tag == "div" and "data-n" in attrs]
+    assert labels == ["1", "2"]  # each passage still labelled with its number
+    sources = render_markdown(chat_messages(answer)[1]["content"])
+    text = Elements(sources).text
+    assert text.count("Inside the call") == 1 and "[1] [2] Inside the call" in text
+    assert "[1] Macron spoke with Putin on Friday. … Both agreed de-escalation is needed." in text
+    assert "accused NATO" not in text  # the chat quotes only what the answer quoted, too
+    assert "[2] Macron advised Putin to respect the sovereignty." in text
+    assert "<em>" not in sources  # notes are plain text, not faded italics
 
 
 def test_a_decline_gets_an_empty_panel_that_says_why():
