@@ -26,13 +26,14 @@ from newsqa.settings import Settings
 from newsqa.ui_add import LiveStats, collect_inputs, ingest_summary_html  # noqa: F401
 from newsqa.ui_ask import user_questions  # noqa: F401 (imported from here by tests)
 from newsqa.ui_events import wire
-from newsqa.ui_layout import layout
+from newsqa.ui_layout import PAGE_CSS, layout
 
 log = logging.getLogger(__name__)
 
 
 def build_app(assistant: NewsAssistant):
-    """The page (not launched): layout, then its events."""
+    """The page (not launched): layout, then its events. Launch it with `css=PAGE_CSS`
+    (Gradio 6 takes page CSS in launch(); `serve` does)."""
     import gradio as gr
 
     live = LiveStats(assistant.store)
@@ -101,7 +102,7 @@ def serve(settings: Settings, *, with_samples: bool = True, block: bool = True):
     app = build_app(assistant)
     concurrency, max_queue = queue_limits(settings)
     app.queue(default_concurrency_limit=concurrency, max_size=max_queue)
-    app.launch(server_name=settings.host, server_port=settings.port, share=False,
+    app.launch(server_name=settings.host, server_port=settings.port, share=False, css=PAGE_CSS,
                auth=credentials, max_file_size=upload_limit_bytes(settings),
                prevent_thread_lock=True, quiet=True)  # Gradio's banner suggests share links
     print(f"Ready: open {app.local_url} in a browser (Ctrl+C stops it).", flush=True)

@@ -45,6 +45,15 @@ mark { background: #fde68a; color: #111; padding: 0 2px; border-radius: 2px; }
 .nq-ingest ul { margin: 4px 0 8px 18px; }
 """
 
+# For the whole page (given to launch()). Gradio dims a chat's collapsible "Sources (n)"
+# block a second time (0.8 on top of every message's 0.8), which reads as disabled; here it
+# is as legible as the answer above it.
+PAGE_CSS = """
+#chat .thought-group .message-content { opacity: 1; }
+#chat .thought-group { font-size: var(--text-md); }
+"""
+
+
 @dataclass
 class Page:
     """The components the events read and write (None: not on this page)."""
@@ -86,8 +95,11 @@ def layout(stats: CorpusStats, *, ingest: bool) -> Page:
         with gr.Tab("Ask", id="ask"):
             with gr.Row(equal_height=False):
                 with gr.Column(scale=3):
+                    # No visible label: Gradio floats it over the chat, on top of the
+                    # first message once the chat scrolls.
                     chatbot = gr.Chatbot(
-                        label="Chat", elem_id="chat", height=480, latex_delimiters=[],
+                        label="Chat", show_label=False, elem_id="chat", height=480,
+                        latex_delimiters=[],
                         allow_tags=False, sanitize_html=True, buttons=["copy"],
                         feedback_options=None,
                         placeholder="Ask about the articles; try one of the examples below.")
@@ -102,13 +114,18 @@ def layout(stats: CorpusStats, *, ingest: bool) -> Page:
                                            for q in EXAMPLES]
                     with gr.Accordion("Filters: dates and sources", open=False,
                                       elem_id="filters"):
-                        with gr.Row():
-                            as_of = gr.Textbox("", label="As of (YYYY-MM-DD)",
-                                               info="Use nothing published later",
-                                               placeholder="any date", elem_id="filter-as-of")
-                            since = gr.Textbox("", label="Published since (YYYY-MM-DD)",
+                        # The three boxes are built alike (one-line label, no info line)
+                        # so that they line up; what they mean is said once, above them.
+                        gr.Markdown("Dates are YYYY-MM-DD and include the day itself. "
+                                    "**As of**: answer as if on that day, from nothing "
+                                    "published later. Undated articles are left out when a "
+                                    "date is set.", elem_id="filter-dates-help")
+                        with gr.Row(elem_id="filter-dates"):
+                            as_of = gr.Textbox("", label="As of", placeholder="any date",
+                                               elem_id="filter-as-of")
+                            since = gr.Textbox("", label="Published since",
                                                placeholder="any date", elem_id="filter-since")
-                            until = gr.Textbox("", label="Published until (YYYY-MM-DD)",
+                            until = gr.Textbox("", label="Published until",
                                                placeholder="any date", elem_id="filter-until")
                         # Custom values: a source added since this page (or an API
                         # client's session) was loaded is still a valid filter.
