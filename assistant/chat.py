@@ -21,6 +21,7 @@ _MARKER = re.compile(r"\[\d+\]")  # our inline citation markers, kept as they ar
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]~|])")
 _MARKER_FOLLOWED = re.compile(r"(\[\d+\])([(:\[])")  # would start a link or a link definition
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n")
+_LEADING_BOLD = re.compile(r"\*\*([^*\n]+?)\*\*")  # the short answer's bold, at the start
 
 
 def safe_url(url: str | None) -> str | None:
@@ -198,6 +199,16 @@ def by_article(citations: list[Citation]) -> list[list[Citation]]:
 
 # --- the chat (Markdown) ------------------------------------------------------------------
 
+def answer_markdown(answer: Answer) -> str:
+    """The answer for the chat. A short answer (the fact asked for) leads it in bold; its
+    text is escaped like the rest, so only our own `**` ever makes bold."""
+    text = answer.answer or ""
+    lead = _LEADING_BOLD.match(text) if getattr(answer, "short_answer", None) else None
+    if lead is None:
+        return markdown_text(text)
+    return f"**{markdown_text(lead.group(1))}**{markdown_text(text[lead.end():])}"
+
+
 def _quote_markdown(label: str, text: str) -> str:
     lines = [markdown_text(line) for line in text.split("\n")]
     lines[0] = f"{label} {lines[0]}"
@@ -225,7 +236,7 @@ def chat_messages(answer: Answer) -> list[dict]:
                   if answer.standalone_question else "")
     note = generation_line(answer) if answer.generation.mode == "fallback" else ""
     note = f"\n\n*{markdown_text(note)}*" if note else ""
-    messages = [{"role": "assistant", "content": understood + markdown_text(answer.answer) + note}]
+    messages = [{"role": "assistant", "content": understood + answer_markdown(answer) + note}]
     if answer.citations:
         count = len(answer.citations)
         messages.append({

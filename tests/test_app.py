@@ -200,6 +200,20 @@ def test_citations_of_one_article_share_one_title():
     assert "<em>" not in sources  # notes are plain text, not faded italics
 
 
+def test_the_short_answer_leads_in_bold_and_stays_escaped():
+    if "short_answer" not in Answer.model_fields:
+        pytest.skip("Answer has no short_answer yet")
+    citation = Citation(n=1, title="T", quote="q", article_id="a", chunk_id="c")
+    short = {"text": HOSTILE[1], "n": 1, "start": 0, "end": 1}
+    answer = Answer(question="Who?", answer=f"**{HOSTILE[1]}** [1]\n\n“T” — q [1]",
+                    abstained=False, citations=[citation], short_answer=short)
+    rendered = render_markdown(chat_messages(answer)[0]["content"])
+    found = assert_inert(rendered, allowed={"p", "strong"})
+    assert ("strong", {}) in found.tags and HOSTILE[1] in found.text
+    plain = answer.model_copy(update={"short_answer": None})  # article text's own ** stays literal
+    assert "<strong>" not in render_markdown(chat_messages(plain)[0]["content"])
+
+
 def test_a_decline_gets_an_empty_panel_that_says_why():
     answer = Answer(question="Who won?", answer="I could not find this <here>.", abstained=True)
     markup = sources_html(answer)
