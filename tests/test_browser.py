@@ -1,8 +1,10 @@
 """The finished UI in a real browser (Debian chromium via Playwright), against the real app
 started with `newsqa serve`: ask and read the cited answer, open its source with the quote
-highlighted in its passage, filter by date and source, add an article by upload and by
-paste and by feed and article URL, then ask about them. One app for the module; the tests run in file order and only
-the last one adds articles. Screenshots go to NEWSQA_ARTIFACTS (default test-artifacts/).
+highlighted in its passage (only what the answer quotes, each article once), check that the
+page is legible (no label over the chat, aligned filters, readable notes), filter by date
+and source, add an article by upload and by paste and by feed and article URL, then ask
+about them. One app for the module; the tests run in file order and only the last two add
+articles. Screenshots go to NEWSQA_ARTIFACTS (default test-artifacts/).
 """
 
 import re
@@ -10,7 +12,8 @@ import re
 import pytest
 
 from ui_browser import (ANSWER_MS, STEP_MS, artifacts_dir, ask, chromium, corpus_articles,
-                        open_app, require_chromium, running_app, set_filter)
+                        latest_answer, open_app, require_chromium, running_app, set_filter,
+                        text_contrast)
 
 FERRY_ARTICLE = """Council approves Zanzibar ferry budget
 Source: Harbour Gazette
@@ -54,7 +57,7 @@ def test_ask_read_the_cited_answer_and_open_its_source(browser, app_url):
     expect(chat).to_contain_text("[1]")
     expect(chat).to_contain_text("Sources (1)")
 
-    source = panel.locator("details.nq-citation").first
+    source = panel.locator("details.nq-article").first
     expect(source.locator("summary")).to_contain_text("[1]")
     expect(source.locator("summary")).to_contain_text("Inside Macron's Friday call with Putin")
     expect(source.locator(".nq-meta")).to_contain_text("The Week")
@@ -91,6 +94,89 @@ def test_ask_read_the_cited_answer_and_open_its_source(browser, app_url):
     expect(declined).to_contain_text("No sources")
     expect(chat).to_contain_text("could not find this in the indexed articles")
     expect(chat).to_contain_text("legally binding security guarantees")
+    page.close()
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?\"”])\s+|\n+", text) if len(s.split()) >= 3]
+
+
+def test_only_quoted_sentences_are_highlighted_and_each_article_is_shown_once(browser, app_url):
+    """The follow-up cites two passages of the sample's one article: one title, two
+    labelled passages, and a <mark> only on sentences the answer quotes."""
+    from playwright.sync_api import expect
+
+    page = open_app(browser, app_url)
+    ask(page, "What did Putin demand?")
+    panel = ask(page, "What about Macron?")
+    expect(panel).to_have_attribute("data-state", "answered")
+    answer = flat(latest_answer(page).inner_text())
+    cited = sorted(set(re.findall(r"\[(\d+)\]", answer)), key=int)
+    assert len(cited) >= 2, f"expected two citations of the one sample article: {answer}"
+
+    # One block for the article, its title once, each cited passage labelled [n] inside.
+    expect(panel.locator("details.nq-article")).to_have_count(1)
+    expect(panel.locator(".nq-title")).to_have_count(1)
+    expect(panel.locator(".nq-title")).to_have_text("Inside Macron's Friday call with Putin")
+    expect(panel.locator(".nq-meta")).to_have_count(1)
+    passages = panel.locator(".nq-citation")
+    assert [passages.nth(i).get_attribute("data-n") for i in range(passages.count())] == cited
+    expect(passages.first.locator(".nq-n")).to_have_text(f"[{cited[0]}]")
+
+    # Every mark is text the answer quotes; no sentence it does not quote is marked.
+    marks = [flat(m) for m in panel.locator(".nq-passage mark").all_inner_texts()]
+    assert marks, "nothing is highlighted"
+    for mark in marks:
+        assert mark in answer, f"highlighted but not quoted: {mark!r}"
+    unquoted = [s for text in panel.locator(".nq-passage").all_inner_texts()
+                for s in sentences(text) if flat(s) not in answer]
+    assert unquoted, "the passages should hold sentences the answer does not quote"
+    for sentence in unquoted:
+        assert not any(flat(sentence) in mark for mark in marks), f"marked: {sentence!r}"
+    panel.screenshot(path=str(artifacts_dir() / "sources-highlight-and-grouping.png"))
+
+    # The chat's Sources block: one heading for the article, readable (not faded italics).
+    page.get_by_text(f"Sources ({len(cited)})").last.click()
+    block = page.locator("#chat .thought-group").last
+    expect(block.locator("blockquote").first).to_be_visible()
+    expect(block.locator("strong", has_text="Inside Macron's Friday call with Putin")).to_have_count(1)
+    for element in [block.locator(".message-content p").first, block.locator("blockquote p").first]:
+        shown = text_contrast(element)
+        assert shown["ratio"] >= 4.5 and not shown["italic"], shown
+    block.screenshot(path=str(artifacts_dir() / "chat-sources-block.png"))
+
+    # The confidence line and the source's details are readable (WCAG AA: 4.5:1).
+    for element in [panel.locator(".nq-note").first, panel.locator(".nq-meta"),
+                    panel.locator(".nq-question")]:
+        assert text_contrast(element)["ratio"] >= 4.5, element
+
+    # No label floats over the chat: scrolled to the top of the view, the first line of
+    # the answer is the answer's own text at every point.
+    expect(page.locator("#chat [data-testid='block-label']")).to_have_count(0)
+    message = latest_answer(page)
+    message.evaluate("e => e.scrollIntoView({block: 'start'})")
+    covered = message.evaluate("""(e) => {
+        const box = e.getBoundingClientRect();
+        return [0.02, 0.25, 0.5, 0.75, 0.98].map((f) => {
+            const at = document.elementFromPoint(box.left + f * box.width, box.top + 4);
+            return at && !e.contains(at) && !at.contains(e) ? at.outerHTML.slice(0, 120) : null;
+        }).filter(Boolean);
+    }""")
+    assert covered == [], f"something covers the top message: {covered}"
+    page.locator("#chat").screenshot(path=str(artifacts_dir() / "chat-scrolled-no-label.png"))
+    page.screenshot(path=str(artifacts_dir() / "chat-follow-up-and-sources.png"), full_page=True)
+
+    # The three date boxes line up.
+    page.get_by_text("Filters: dates and sources").click()
+    boxes = [page.locator(f"#{name} textarea, #{name} input").first.bounding_box()
+             for name in ("filter-as-of", "filter-since", "filter-until")]
+    assert len({round(b["y"]) for b in boxes}) == 1, boxes
+    assert len({round(b["height"]) for b in boxes}) == 1, boxes
+    page.locator("#filters").screenshot(path=str(artifacts_dir() / "filters-aligned.png"))
     page.close()
 
 

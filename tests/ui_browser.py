@@ -108,3 +108,41 @@ def set_filter(page, elem_id: str, value: str) -> None:
 
 def corpus_articles(page) -> str:
     return page.locator("#corpus-stats .nq-stats").get_attribute("data-articles")
+
+
+def latest_answer(page):
+    """The chat's latest answer message (not a collapsible "Sources" block)."""
+    return page.locator("#chat .message:not(.thought) > [data-testid='bot']").last
+
+
+# The WCAG contrast ratio of an element's text against the background it is drawn on: its
+# colour with the opacity of it and every ancestor applied, over the nearest background.
+CONTRAST_JS = """(el) => {
+    const rgba = (text) => {
+        const m = text.match(/rgba?\\(([^)]+)\\)/);
+        if (!m) throw new Error('unexpected colour ' + text);
+        const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+        return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
+    };
+    let opacity = 1;
+    for (let n = el; n; n = n.parentElement) opacity *= parseFloat(getComputedStyle(n).opacity);
+    let bg = {r: 255, g: 255, b: 255, a: 1};
+    for (let n = el; n; n = n.parentElement) {
+        const b = rgba(getComputedStyle(n).backgroundColor);
+        if (b.a > 0.5) { bg = b; break; }
+    }
+    const fg = rgba(getComputedStyle(el).color), a = fg.a * opacity;
+    const shown = {r: fg.r * a + bg.r * (1 - a), g: fg.g * a + bg.g * (1 - a),
+                   b: fg.b * a + bg.b * (1 - a)};
+    const lum = (c) => ['r', 'g', 'b'].map((k) => {
+        const v = c[k] / 255;
+        return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    }).reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+    const [hi, lo] = [lum(shown), lum(bg)].sort((x, y) => y - x);
+    return {ratio: (hi + 0.05) / (lo + 0.05), italic: getComputedStyle(el).fontStyle === 'italic'};
+}"""
+
+
+def text_contrast(locator) -> dict:
+    """{"ratio": WCAG contrast of the element's text, "italic": bool}."""
+    return locator.evaluate(CONTRAST_JS)
