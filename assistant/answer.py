@@ -117,7 +117,7 @@ def holds_type(sentence: str, kind: str, question: str) -> bool:
 
 
 def signals(question: str, chosen: Evidence, reranked: Reranked, kind: str | None,
-            reference_day: int | None) -> Signals:
+            reference_day: int | None, short: ShortAnswer | None = None) -> Signals:
     """The confidence model's inputs for answering with `chosen` (see confidence.py)."""
     article = chosen.document.metadata.get("article_id")
     rival = next((e.score for e in reranked.evidence
@@ -141,6 +141,7 @@ def signals(question: str, chosen: Evidence, reranked: Reranked, kind: str | Non
         coverage=len(asked & found) / len(asked) if asked else 1.0,
         typed=1.0 if kind and holds_type(f"{title}. {chosen.sentence}", kind, question) else 0.0,
         age=age_signal(days_between(chosen.document.metadata.get("published"), reference_day)),
+        short=short.score if short is not None else 0.0,
     )
 
 
@@ -233,7 +234,7 @@ class ExtractiveAnswerer:
         if short is not None and short.sentence not in chosen:
             # The quote that holds the short answer supports it: it comes first.
             chosen = [short.sentence, *chosen][: self.max_sentences]
-        found = signals(question, chosen[0], reranked, kind, reference_day)
+        found = signals(question, chosen[0], reranked, kind, reference_day, short)
         confidence = probability(found, self.weights)
         if confidence < self.min_confidence:
             return Draft([], best, "the best passage is not a confident enough match",

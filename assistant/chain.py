@@ -106,7 +106,7 @@ class NewsAssistant:
             min_confidence=settings.min_confidence, headline=settings.answer_headline,
             short=ShortAnswerer(min_score=settings.min_short_score) if settings.short_answer
             else None,
-            yesno=YesNoJudge() if settings.yes_no else None)
+            yesno=YesNoJudge(self.cross_encoder) if settings.yes_no else None)
         self.chat_model = chat_model if chat_model is not None else load_chat_model(settings)
         self.generator = GenerativeAnswerer(self.chat_model) if self.chat_model else None
         self.verifier = CitationVerifier(self.cross_encoder, min_support=settings.min_support,

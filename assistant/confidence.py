@@ -11,8 +11,14 @@ general:
 * `coverage`: the share of the question's content words found in the sentence or its
   article's title;
 * `typed`: 1 when the question asks for a date/number/name and the sentence holds one;
-* `age`: log(1 + days) between the article and the question's as-of date (or the newest
-  retrieved article): news questions are mostly about recent news.
+* `age`: log(1 + days) between the article and the as-of date the user or the question
+  gives, or, for questions that ask for recent news ("latest", "this week"), the newest
+  retrieved article; 0 otherwise. An archive question without a date has no "now", so an
+  old article is not a weaker answer (an earlier model measured age against the newest
+  retrieved article on every question, a habit of RealTime QA's this-week quizzes, and
+  adding one unrelated new article then declined answers about the sample);
+* `short`: the short-answer model's probability for the fact the answer opens with (0 when
+  there is none).
 
 The weights are fitted on the RealTime QA dev set (a logistic regression on "this answer is
 correct"; `newsqa calibrate` refits them from an eval run); the assistant declines when the
@@ -26,7 +32,7 @@ from dataclasses import dataclass
 from newsqa.assistant.recency import age_in_days
 from newsqa.index.filters import day_number
 
-FEATURES = ("score", "lead", "support", "coverage", "typed", "age")
+FEATURES = ("score", "lead", "support", "coverage", "typed", "age", "short")
 
 # Fitted on all 590 RealTime QA dev questions (answers replayed over recorded cross-encoder
 # scores, same code path). `newsqa calibrate` on a real `NEWSQA_MIN_CONFIDENCE=0` run gives
@@ -47,6 +53,7 @@ class Signals:
     coverage: float
     typed: float
     age: float
+    short: float = 0.0
 
     def as_dict(self) -> dict[str, float]:
         return {name: getattr(self, name) for name in FEATURES}

@@ -80,8 +80,15 @@ def _source_named(part: str, sources: list[str]) -> str | None:
 
 
 class YesNoJudge:
-    def __init__(self, *, min_score: float = 2.0, min_coverage: float = 0.6):
+    """`cross_encoder` scores each part of a comparison against its candidate sentences; a
+    part counts as stated when the best scores at least `min_part_score` and holds at least
+    `min_coverage` of the part's words."""
+
+    def __init__(self, cross_encoder=None, *, min_score: float = 2.0,
+                 min_part_score: float = 0.0, min_coverage: float = 0.34):
+        self.cross_encoder = cross_encoder
         self.min_score = min_score
+        self.min_part_score = min_part_score
         self.min_coverage = min_coverage
 
     def judge(self, question: str, reranked: Reranked) -> YesNo:
@@ -121,24 +128,37 @@ class YesNoJudge:
         used: set[str] = set()
         found: list[Evidence] = []
         for part in parts:
-            wanted = set(content_stems(part))
-            source = _source_named(part, sources)
-            match = None
-            for item in reranked.evidence:
-                meta = item.document.metadata
-                if meta.get("article_id") in used or item.score < 0:
-                    continue
-                if source and str(meta.get("source") or "") != source:
-                    continue
-                words = set(content_stems(f"{meta.get('source') or ''} {meta.get('title') or ''} "
-                                          f"{item.sentence}"))
-                covered = len(wanted & words) / len(wanted) if wanted else 0.0
-                if covered >= self.min_coverage:
-                    match = item
-                    break
+            match = self._stated(part, reranked, _source_named(part, sources), used)
             if match is None:
                 return YesNo(None, closest, "a part of it is not found in the articles")
             used.add(match.document.metadata.get("article_id"))
             found.append(match)
         return YesNo("Yes", found, "every part is stated in the articles")
 
+    def _stated(self, part: str, reranked: Reranked, source: str | None,
+                used: set[str]) -> Evidence | None:
+        """The sentence of an article not used yet (of `source`, if named) stating `part`."""
+        wanted = set(content_stems(part))
+        if not wanted:
+            return None
+        scored = []
+        for item in reranked.evidence:
+            meta = item.document.metadata
+            if meta.get("article_id") in used:
+                continue
+            if source and str(meta.get("source") or "") != source:
+                continue
+            words = set(content_stems(f"{meta.get('source') or ''} {meta.get('title') or ''} "
+                                      f"{item.sentence}"))
+            covered = len(wanted & words) / len(wanted)
+            if covered >= self.min_coverage:
+                scored.append((covered, item))
+        if not scored:
+            return None
+        scored = sorted(scored, key=lambda pair: -pair[0])[:4]
+        if self.cross_encoder is None:
+            return scored[0][1]
+        texts = [f"{i.document.metadata.get('title') or ''}. {i.sentence}" for _, i in scored]
+        scores = self.cross_encoder.score(part, texts).tolist()
+        best = max(range(len(scored)), key=lambda k: scores[k])
+        return scored[best][1] if scores[best] >= self.min_part_score else None

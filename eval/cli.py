@@ -25,7 +25,8 @@ def run_eval_command(testset: str, limit: int | None = None, out: Path | None = 
                      as_json: bool = False, data_dir: Path | None = None,
                      corpus: Path | None = None, check_floors: bool = False,
                      use_dates: bool = True, console: Console | None = None, stdout: Console | None = None,
-                     llm: str | None = None, sample: int | None = None) -> dict:
+                     llm: str | None = None, sample: int | None = None,
+                     also: str | None = None) -> dict:
     """Evaluate `testset`, write results/summary/report into `out`, return the summary.
 
     Progress goes to `console` (stderr), the overview table to `stdout`; `as_json` prints
@@ -44,7 +45,7 @@ def run_eval_command(testset: str, limit: int | None = None, out: Path | None = 
     console = console or Console(stderr=True)
     overrides = {"data_dir": data_dir, "llm": llm}
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
-    evalset = resolve(testset, corpus)
+    evalset = resolve(testset, corpus, also=also)
     started_at = time.strftime("%Y-%m-%dT%H:%M:%S")
     run = run_eval(evalset, settings, limit=limit, console=console, use_dates=use_dates,
                    sample=sample)
@@ -101,6 +102,7 @@ def eval_command(
     ignore_dates: Annotated[bool, typer.Option("--ignore-dates", help="Ask without each question's as-of date (an ablation: shows what the date filter is worth).")] = False,
     sample: Annotated[Optional[int], typer.Option("--sample", help="N questions spread evenly over the set (the same N on every run).")] = None,
     llm: Annotated[Optional[list[str]], typer.Option("--llm", help="Answer with this model (none, llamacpp:PATH.gguf, openai:MODEL, ...). Repeat to compare several side by side.")] = None,
+    also: Annotated[Optional[str], typer.Option("--also", help="Index a shared set's documents beside the test set's corpus (an invariance check: e.g. -t seed --also realtimeqa-dev --ignore-dates).")] = None,
 ) -> None:
     """Score the assistant on a test set: accuracy, retrieval, citations, honesty, latency."""
     specs = llm or [None]
@@ -110,7 +112,7 @@ def eval_command(
         summaries.append(run_eval_command(
             testset, limit=limit, out=folder, as_json=as_json and len(specs) == 1,
             data_dir=data_dir, corpus=corpus, check_floors=check_floors,
-            use_dates=not ignore_dates, llm=spec, sample=sample,
+            use_dates=not ignore_dates, llm=spec, sample=sample, also=also,
             stdout=Console(quiet=True) if len(specs) > 1 else None))
     if len(specs) > 1:
         if as_json:

@@ -45,6 +45,19 @@ class Corpus:
         return self.derive(folder)
 
 
+def mixed(first: Corpus, second: Corpus) -> Corpus:
+    """One corpus holding both (e.g. the sample article plus a benchmark's documents, to
+    check that unrelated articles do not change answers about the sample)."""
+    def derive(folder: Path) -> list[Path]:
+        paths = []
+        for n, corpus in enumerate((first, second)):
+            paths += corpus.ingest_paths(folder / f"part{n}")
+        return paths
+
+    return Corpus(name=f"{first.name}+{second.name}", sources=first.sources + second.sources,
+                  derive=derive, version=f"{first.version}+{second.version}")
+
+
 def _files(sources: Iterable[Path]) -> Iterator[tuple[Path, Path]]:
     for source in sources:
         source = Path(source)

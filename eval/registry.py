@@ -16,7 +16,7 @@ from pathlib import Path
 
 from newsqa.errors import NewsqaError
 from newsqa.eval import multihop, realtimeqa
-from newsqa.eval.corpus import Corpus
+from newsqa.eval.corpus import Corpus, mixed
 from newsqa.eval.testset import TestQuestion, load_testset
 from newsqa.settings import REPO_ROOT
 
@@ -70,8 +70,20 @@ def shared_folder(name: str) -> Path:
     return folder
 
 
-def resolve(testset: str, corpus: Path | None = None) -> EvalSet:
-    """The test set called `testset` (a known name or a JSONL path)."""
+def resolve(testset: str, corpus: Path | None = None, also: str | None = None) -> EvalSet:
+    """The test set called `testset` (a known name or a JSONL path); `also` names a shared
+    set whose documents are indexed beside the test set's own corpus."""
+    evalset = _resolve(testset, corpus)
+    if also is None:
+        return evalset
+    if also not in SHARED:
+        raise NewsqaError(f"--also takes a shared set's name ({', '.join(SHARED)}), not '{also}'.")
+    extra = SHARED[also][3](shared_folder(also))
+    return EvalSet(evalset.name, evalset.questions, mixed(evalset.corpus, extra),
+                   f"{evalset.description}; plus every document of {also}")
+
+
+def _resolve(testset: str, corpus: Path | None = None) -> EvalSet:
     if testset in SHARED:
         if corpus is not None:
             raise NewsqaError(f"--corpus only applies to a test-set file; '{testset}' brings "
