@@ -36,6 +36,10 @@ def _missing(modules) -> list[str]:
     return missing
 
 
+def _skip_reason(missing: list[str]) -> str:
+    return f"optional LLM packages not installed: {', '.join(missing)} (make setup-llm)"
+
+
 def require_llm(*modules: str) -> None:
     """Skip unless the optional language-model packages are importable.
 
@@ -48,12 +52,26 @@ def require_llm(*modules: str) -> None:
         if os.environ.get("NEWSQA_REQUIRE_LLM"):
             pytest.fail(f"NEWSQA_REQUIRE_LLM is set but {', '.join(missing)} is not installed "
                         "(make setup-llm)", pytrace=False)
-        pytest.skip(f"optional LLM packages not installed: {', '.join(missing)} (make setup-llm)")
+        pytest.skip(_skip_reason(missing))
+
+
+def pytest_collection_modifyitems(config, items):
+    """`@pytest.mark.needs_llm(*modules)` becomes a skip mark when a module is missing, so the
+    summary names each skipped test (not this file) and no fixture or model is loaded for it."""
+    if os.environ.get("NEWSQA_REQUIRE_LLM"):
+        return  # pytest_runtest_setup fails them instead
+    for item in items:
+        for mark in item.iter_markers("needs_llm"):
+            missing = _missing(mark.args or LLM_MODULES)
+            if missing:
+                item.add_marker(pytest.mark.skip(reason=_skip_reason(missing)))
+                break
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
-    """`@pytest.mark.needs_llm(*modules)`: checked before any fixture (and model) is loaded."""
+    """Under NEWSQA_REQUIRE_LLM a needs_llm test without its packages fails before any
+    fixture (and model) is loaded."""
     for mark in item.iter_markers("needs_llm"):
         require_llm(*mark.args)
 
