@@ -72,6 +72,8 @@ def pytest_collection_modifyitems(config, items):
 def pytest_runtest_setup(item):
     """Under NEWSQA_REQUIRE_LLM a needs_llm test without its packages fails before any
     fixture (and model) is loaded."""
+    if not os.environ.get("NEWSQA_REQUIRE_LLM"):
+        return  # pytest_collection_modifyitems marked them to skip
     for mark in item.iter_markers("needs_llm"):
         require_llm(*mark.args)
 
