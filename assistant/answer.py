@@ -20,7 +20,7 @@ from newsqa.assistant.recency import asks_for_recent
 from newsqa.assistant.rerank import Evidence, Reranked
 from newsqa.assistant.asks import asked_for
 from newsqa.assistant.short import ShortAnswer, ShortAnswerer
-from newsqa.assistant.yesno import YesNo, YesNoJudge, is_comparison
+from newsqa.assistant.yesno import YesNo, YesNoJudge, about_reports, is_comparison
 from newsqa.assistant.words import content_stems
 from newsqa.index.filters import day_number
 
@@ -222,7 +222,9 @@ class ExtractiveAnswerer:
         if self.yesno is not None and asked.kind in ("yesno", "choice"):
             judged = self.yesno.judge(question, reranked) if asked.kind == "yesno" else \
                 YesNo(None, list(reranked.evidence[:2]), "it asks to choose between alternatives")
-            if judged.verdict is None and (asked.kind == "choice" or is_comparison(question)):
+            sources = [str(d.metadata.get("source") or "") for d in reranked.documents]
+            if judged.verdict is None and (asked.kind == "choice" or is_comparison(question)
+                                           or about_reports(question, sources)):
                 return Draft([], best, judged.reason,
                              closest=tuple(judged.evidence))
             if judged.verdict is not None:

@@ -56,6 +56,8 @@ _HOW = {"many": "number", "much": "number", "old": "number", "far": "number", "t
         "high": "number", "big": "number", "large": "number", "long": "duration"}
 _WH_WORDS = re.compile(r"\b(who|whom|whose|what|which|when|where|why|how)\b", re.I)
 _CHOICE = re.compile(r"\b(\w+)\s+or\s+(\w+)\b[^?]*\?\s*$|\bor\b[^,?]{0,80}\?\s*$", re.I)
+_LEAD_THEN_AUX = re.compile(r"^(.{3,300}?),\s+(?:is|are|was|were|do|does|did|has|have|had|can|could"
+                            r"|will|would|should)\b", re.I)
 _AUX = frozenset("is are was were do does did has have had can could will would should may "
                  "might must shall".split())
 
@@ -105,14 +107,24 @@ def _wh_noun(question: str) -> str | None:
     return None
 
 
+def _yes_no_clause(text: str) -> bool:
+    """The question's main clause opens with an auxiliary: "Did …?", or after a leading
+    phrase, "Between the two reports, was there …?". A wh-word inside it ("… in the same
+    way as how …") does not make it a wh-question."""
+    first = text.split(" ", 1)[0].lower().strip("\"'“")
+    if first in _AUX:
+        return True
+    lead = _LEAD_THEN_AUX.match(text)
+    return bool(lead) and not _WH_WORDS.search(lead.group(1))
+
+
 def asked_for(question: str) -> Asked:
     text = " ".join(question.split())
     match = _WH_WORDS.search(text)
-    if match is None:
-        first = text.split(" ", 1)[0].lower().strip("\"'“")
+    if match is None or _yes_no_clause(text):
         if _CHOICE.search(text):
             return Asked("choice")
-        return Asked("yesno") if first in _AUX or text.endswith("?") else Asked(None)
+        return Asked("yesno") if _yes_no_clause(text) or text.endswith("?") else Asked(None)
     word = match.group(1).lower()
     after = text[match.end():].split()
     if word in _WH:

@@ -31,7 +31,7 @@ from newsqa.assistant.rerank import Evidence, Reranked
 from newsqa.assistant.words import content_stems
 
 FEATURES = ("score", "rank", "typed", "noun", "votes", "articles", "near", "entity", "length",
-            "argument", "attribution", "overlap")
+            "argument", "attribution", "overlap", "vague")
 
 # Fitted with `newsqa calibrate-short` (see docs/quality.md).
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -193,6 +193,8 @@ def features(group: list[Candidate], asked: Asked, all_groups: int) -> dict[str,
         "argument": max(c.argument for c in group),
         "attribution": max(c.attribution for c in group),
         "overlap": min(c.overlap for c in group),
+        # "What did X demand?": nothing says what kind of thing, so any noun could do
+        "vague": 1.0 if asked.kind == "thing" and asked.noun is None else 0.0,
     }
 
 

@@ -23,13 +23,18 @@ from dataclasses import dataclass
 from newsqa.assistant.nlp import parse
 from newsqa.assistant.rerank import Evidence, Reranked
 from newsqa.assistant.words import content_stems
+from newsqa.index.filters import day_number
 
 _SPLIT = re.compile(r",?\s+(?:while|whereas|and also|and (?=(?:does|did|do|is|was|has|have|were"
                     r"|are)\b))\s+", re.I)
 _JUDGEMENT = re.compile(
     r"\b(consisten\w*|inconsisten\w*|differ\w*|chang\w*|similar\w*|same|agree\w*|disagree\w*"
     r"|contradict\w*|discrepanc\w*|align\w*|compar\w*|contrast\w*|shift\w*|remain\w*|more|less"
+    r"|identical\w*|likewise|unlike|opposite|rather than|instead"
     r"|better|worse|higher|lower|larger|smaller)\b", re.I)
+_ORDER = re.compile(r"\s(before|after)\s(?=(?:the\s)?(?:[A-Z'‘“]|\w+\s+(?:report|publish|discuss|mention|suggest)))")
+_NEGATED = re.compile(r"\b(not|n't|never|no|without|fail\w*|lack\w*|neither|nor|absen\w*|den\w+)\b",
+                      re.I)
 _NEGATION = frozenset({"not", "n't", "never", "no", "neither", "nor", "without"})
 
 
@@ -40,8 +45,18 @@ class YesNo:
     reason: str
 
 
+_REPORTED = re.compile(r"\b(articles?|reports?|reported|reporting|coverage|wrote|published|according "
+                       r"to)\b", re.I)
 _REPORTS = re.compile(r"\b(articles?|reports?|coverage|stor(?:y|ies)|pieces?|sources?|outlets?)\b",
                       re.I)
+
+
+def about_reports(question: str, sources: list[str]) -> bool:
+    """The question asks what articles say ("as reported by", "the TechCrunch article"), or
+    how things compare: a quote that does not decide it is no answer to it."""
+    lowered = question.lower()
+    return (bool(_REPORTED.search(question)) or bool(_JUDGEMENT.search(question))
+            or any(s and s.lower() in lowered for s in sources))
 
 
 def is_comparison(question: str) -> bool:
@@ -94,9 +109,35 @@ class YesNoJudge:
     def judge(self, question: str, reranked: Reranked) -> YesNo:
         if not reranked.evidence:
             return YesNo(None, [], "no evidence")
+        order = _ORDER.search(question)
+        if order and not _JUDGEMENT.search(question):
+            return self._order(question, order, reranked)
         if is_comparison(question):
             return self._comparison(question, reranked)
         return self._single(question, reranked)
+
+    def _order(self, question: str, order: re.Match, reranked: Reranked) -> YesNo:
+        """"Did A report X before B reported Y?": the publication dates of the two articles
+        that state each part decide it."""
+        first, second = question[:order.start()], question[order.end():]
+        sources = sorted({str(d.metadata.get("source") or "") for d in reranked.documents})
+        used: set[str] = set()
+        found = []
+        for part in (first, second):
+            match = self._stated(part, reranked, _source_named(part, sources), used)
+            day = match and day_number(match.document.metadata.get("published"))
+            if not day:
+                return YesNo(None, reranked.evidence[:2], "the dates of the two reports are not "
+                                                          "both known")
+            used.add(match.document.metadata.get("article_id"))
+            found.append((day, match))
+        (day_a, a), (day_b, b) = found
+        if day_a == day_b:
+            return YesNo(None, [a, b], "both reports are from the same day")
+        before = day_a < day_b
+        wanted = order.group(1).lower() == "before"
+        return YesNo("Yes" if before == wanted else "No", [a, b],
+                     "the publication dates decide it")
 
     def _single(self, question: str, reranked: Reranked) -> YesNo:
         best = reranked.evidence[0]
@@ -122,6 +163,10 @@ class YesNoJudge:
         closest = reranked.evidence[:2]
         if _JUDGEMENT.search(question):
             return YesNo(None, closest, "it asks for a judgement of how the articles compare")
+        if any(_NEGATED.search(part) for part in parts):
+            # "… without his knowledge", "fail to report": finding the words is not finding
+            # the claim, and no sentence here tells a denial from a statement
+            return YesNo(None, closest, "a part of it is negative, which the words found cannot decide")
         if len(parts) == 1:  # "Do both X and Y report …": one claim, two articles
             parts = parts * 2
         sources = sorted({str(d.metadata.get("source") or "") for d in reranked.documents})

@@ -57,16 +57,19 @@ def read_samples(path: Path) -> tuple[list[Sample], int, int]:
     return samples, others, other_crag
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50) -> np.ndarray:
-    """Weights (bias first) of an L2-regularised logistic regression, by Newton's method."""
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50,
+                 sample_weight: np.ndarray | None = None) -> np.ndarray:
+    """Weights (bias first) of an L2-regularised logistic regression, by Newton's method.
+    `sample_weight` lets each test set count equally however many rows it brings."""
+    r = np.ones(len(x)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     x = np.hstack([np.ones((len(x), 1)), x])
     w = np.zeros(x.shape[1])
     penalty = np.eye(x.shape[1]) * l2
     penalty[0, 0] = 0.0  # the bias is not shrunk
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-x @ w))
-        gradient = x.T @ (p - y) + penalty @ w
-        hessian = (x.T * (p * (1 - p))) @ x + penalty
+        gradient = x.T @ (r * (p - y)) + penalty @ w
+        hessian = (x.T * (r * p * (1 - p))) @ x + penalty
         step = np.linalg.solve(hessian, gradient)
         w -= step
         if np.abs(step).max() < 1e-8:

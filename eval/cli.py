@@ -174,12 +174,14 @@ def record_command(
     out: Annotated[Path, typer.Option("--out", help="Where to write the recording (a pickle; it holds test-set text: keep it out of the repo).")],
     no_dates: Annotated[bool, typer.Option("--no-dates", help="Ignore the questions' as-of dates.")] = False,
     limit: Annotated[Optional[int], typer.Option("--limit", help="Only the first N questions.")] = None,
+    also: Annotated[Optional[str], typer.Option("--also", help="Index a shared set's documents beside the test set's corpus.")] = None,
 ) -> None:
     """Record the evidence the answer step sees for every question (for calibrate-short)."""
     from newsqa.eval.registry import resolve
     from newsqa.eval.replay import record
 
-    path = record(resolve(testset), Settings(), out, use_dates=not no_dates, limit=limit)
+    path = record(resolve(testset, also=also), Settings(), out, use_dates=not no_dates,
+                  limit=limit)
     Console().print(f"recorded {testset} -> {path}", highlight=False)
 
 

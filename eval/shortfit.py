@@ -5,7 +5,8 @@ answer step sees). Every candidate span of every answerable question with a span
 (not Yes/No) becomes one row: its features (`assistant.short.FEATURES`) and whether it is
 the gold answer (SQuAD-normalised exact match, or token F1 ≥ 0.67 for golds that differ by a
 word such as a title). One logistic regression is fitted on the rows of *all* given sets,
-so no single benchmark's habits decide the weights; the report gives, per set, how often
+each set weighted to count as much as any other, so no single benchmark's habits decide the
+weights; the report gives, per set, how often
 the gold is among the candidates at all (the ceiling), and the exact match and F1 of the
 shown short answer at the chosen threshold.
 """
@@ -69,5 +70,8 @@ def report(name: str, rows: list[Recorded], answerer: ShortAnswerer) -> SetRepor
 def fit(paths: list[Path], *, l2: float = 1.0) -> dict[str, float]:
     answerer = ShortAnswerer(min_score=0.0)
     xs, ys = zip(*(rows_of(load(p), answerer) for p in paths))
-    w = fit_logistic(np.vstack(xs), np.concatenate(ys), l2=l2)
+    # every set counts as much as the others, however many candidates it brings
+    weight = np.concatenate([np.full(len(y), len(np.concatenate(ys)) / (len(ys) * max(len(y), 1)))
+                             for y in ys])
+    w = fit_logistic(np.vstack(xs), np.concatenate(ys), l2=l2, sample_weight=weight)
     return {"bias": float(w[0]), **{n: float(v) for n, v in zip(FEATURES, w[1:])}}
