@@ -42,6 +42,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
 }
 
 _SENTENCES = 6  # evidence sentences searched for candidates
+# Kinds whose answer must be of the asked type (a number, a date, a person…), unlike "thing"
+_TYPED_KINDS = frozenset({"person", "place", "org", "date", "number", "duration"})
 _LEADING = frozenset("the a an this that these those its his her their our my your some any "
                      "all both each every another such".split())
 _PRONOUNS = frozenset("he she it they we you i him her them us me who which that this these "
@@ -269,6 +271,8 @@ class ShortAnswerer:
         out = []
         for group in groups.values():
             values = features(group, asked, len(groups))
+            if asked.kind in _TYPED_KINDS and not (values["typed"] or values["noun"]):
+                continue  # "How many…?" is never answered "Russia"
             out.append((probability(values, self.weights), group, values))
         return sorted(out, key=lambda item: -item[0])
 
