@@ -232,10 +232,10 @@ class ExtractiveAnswerer:
                 merged = list(judged.evidence)
                 merged += [e for e in chosen if all(e is not m for m in merged)]
                 chosen = merged[: max(self.max_sentences, len(judged.evidence))]
-        # Only sentences on topic may hold the short answer: an off-topic one (score below
-        # min_relevance) can share the asked-for type by chance.
+        # Only sentences near the best may hold the short answer: a far weaker one (another
+        # story) can share the asked-for type by chance.
         on_topic = Reranked(reranked.documents, [e for e in reranked.evidence
-                                                 if e.score >= max(self.min_relevance, 0.0)])
+                                                 if e.score >= best - 2 * self.margin])
         short = self.short.answer(question, on_topic) if self.short and verdict is None else None
         if short is not None and short.sentence not in chosen:
             # The quote that holds the short answer supports it: it comes first.
