@@ -236,7 +236,8 @@ class ExtractiveAnswerer:
         # story) can share the asked-for type by chance.
         on_topic = Reranked(reranked.documents, [e for e in reranked.evidence
                                                  if e.score >= best - 2 * self.margin])
-        short = self.short.answer(question, on_topic) if self.short and verdict is None else None
+        short = (self.short.answer(question, on_topic, asked)
+                 if self.short and verdict is None else None)
         if short is not None and short.sentence not in chosen:
             # The quote that holds the short answer supports it: it comes first.
             chosen = [short.sentence, *chosen][: self.max_sentences]

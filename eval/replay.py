@@ -4,7 +4,7 @@ Retrieval and reranking cost ~0.3 s a question; the answer step (short answer, Y
 confidence) costs a few milliseconds. `record()` runs the product's own chain (the same
 `NewsAssistant` the UI uses) over a test set once and pickles, per question, the reranked
 passages and scored sentences; `replay()` feeds them to any `Draft`-making function. Fitting
-the short-answer and confidence models and the ablations in docs/quality.md use it, so a
+the short-answer and confidence models and the ablations in docs/answers.md use it, so a
 weight change is measured on hundreds of questions in seconds and on the exact evidence the
 product would see. Recordings are local files (they hold test-set text): never commit them.
 """
