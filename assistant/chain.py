@@ -89,7 +89,9 @@ class NewsAssistant:
         self.keyword = None
         if settings.hybrid:
             self.keyword = open_keyword_index(settings)
-            self.keyword.catch_up(self.store)  # not while an ingest runs: it rebuilds at its end
+            self.keyword.catch_up(self.store)  # not while an ingest runs: it syncs at its end
+            if settings.chroma_url:  # ingests on other machines write to the same server
+                self.keyword.follow(self.store, settings.keyword_sync_seconds)
         self.cross_encoder = cross_encoder or CrossEncoder(settings.reranker_model,
                                                            threads=settings.threads)
         pool = max(settings.candidates, settings.top_k) if settings.rerank else settings.top_k

@@ -38,6 +38,7 @@ class IngestReport:
     passages_written: int = 0
     passages_total: int = 0
     seconds: float = 0.0
+    keyword_seconds: float = 0.0  # of `seconds`: bringing the keyword index up to date
 
     @property
     def stored_anything(self) -> bool:
@@ -131,8 +132,9 @@ def ingest(paths: Iterable[Path | str | Article], settings: Settings, *, embedde
     `settings.ingest_lock_wait` seconds, then stops with `IndexBusyError`. A run killed at
     any point is completed by running it again: an article counts as stored only when all
     of its passages of one version are (`PassageStore.article_hashes`), earlier versions
-    from the same origin are removed on every run, the keyword index is rebuilt when marked
-    stale, and a vector index left unreadable is rebuilt (`recover.py`).
+    from the same origin are removed on every run, the keyword index applies every change
+    since its last sync (rows and tombstones carry change numbers: `store.py`), and a
+    vector index left unreadable is rebuilt (`recover.py`).
     """
     started = time.perf_counter()
     check_writable(settings.data_dir)
@@ -153,17 +155,17 @@ def ingest(paths: Iterable[Path | str | Article], settings: Settings, *, embedde
         report.warnings = notes_of(articles)
         if repaired:
             report.warnings.append(Note(str(settings.data_dir), repaired))
-        _write(articles, store, keyword, embedder, settings, report, progress,
+        _write(articles, store, embedder, settings, report, progress,
                after_interruption=lock.interrupted is not None)
-        keyword.ensure_current(store)
+        report.keyword_seconds = keyword.ensure_current(store).seconds
         report.passages_total = store.count()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _write(articles: list[Article], store: PassageStore, keyword: KeywordIndex,
-           embedder: TextEmbedder, settings: Settings, report: IngestReport,
-           progress: Progress | None, *, after_interruption: bool) -> None:
+def _write(articles: list[Article], store: PassageStore, embedder: TextEmbedder,
+           settings: Settings, report: IngestReport, progress: Progress | None, *,
+           after_interruption: bool) -> None:
     stored = store.article_hashes([a.id for a in articles])  # None: incomplete, write again
     batch_ids = {a.id for a in articles}
 
@@ -181,8 +183,6 @@ def _write(articles: list[Article], store: PassageStore, keyword: KeywordIndex,
     done = len(articles) - len(todo)
     if progress:
         progress(done, len(articles))
-    if todo or leftovers:
-        keyword.mark_dirty()  # cleared by the rebuild at the end, even if this run dies part-way
     for old_ids in leftovers.values():
         for old_id in old_ids:
             store.delete_article(old_id)

@@ -3,9 +3,18 @@
 Chroma never embeds anything here: the collection has no embedding function and every
 write and query passes vectors made by our own `Embedder`. The collection records which
 model built it, so a different model cannot silently mix incompatible vectors into it.
+
+Side indexes (the keyword index of each app process or machine) follow the store by change
+sequence: every written row carries `seq` (microseconds since the epoch at the write,
+strictly increasing in a process), and every deleted row leaves a tombstone with its own
+`seq` in a small second collection (`<collection>-deletions`) written *before* the row is
+deleted. "What changed since S" is then two indexed metadata queries, never a scan, and it
+works the same against an embedded store and a Chroma server shared by several machines.
 """
 
 import re
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -67,8 +76,29 @@ def _client(data_dir: Path, chroma_url: str | None):
         raise StoreError(f"Cannot open the index folder {data_dir}: {error}.{hint}") from error
 
 
-def _meta(article: Article, passage: Passage, passages: int) -> dict:
+class _Sequence:
+    """Change numbers: microseconds since the epoch, strictly increasing in this process.
+
+    Writers take turns (the ingest lock), so rows are committed in `seq` order; readers
+    re-read a short window before their last sync (`keyword.SYNC_OVERLAP_US`) to absorb
+    clock steps between machines."""
+
+    def __init__(self):
+        self._last = 0
+        self._lock = threading.Lock()
+
+    def next(self) -> int:
+        with self._lock:
+            self._last = max(time.time_ns() // 1000, self._last + 1)
+            return self._last
+
+
+_SEQUENCE = _Sequence()
+
+
+def _meta(article: Article, passage: Passage, passages: int, seq: int) -> dict:
     meta = {
+        "seq": seq,
         "article_id": article.id,
         "title": article.title,
         "position": passage.position,
@@ -141,7 +171,20 @@ class PassageStore:
         if rebuild:
             self.drop()
         self._collection = self._open_collection()
+        self._deletions = self._open_deletions()
         self._check_model(collection)
+
+    @property
+    def deletions_name(self) -> str:
+        return f"{self.collection_name}-deletions"
+
+    def _open_deletions(self):
+        return self._client.get_or_create_collection(self.deletions_name, embedding_function=None)
+
+    @property
+    def collection_id(self) -> str:
+        """Changes when the collection is dropped and made anew: side indexes start over."""
+        return str(self._collection.id)
 
     def _open_collection(self):
         return self._client.get_or_create_collection(
@@ -154,12 +197,15 @@ class PassageStore:
 
     def drop(self) -> None:
         """Delete the collection (if it exists); `reopen()` makes a new, empty one."""
-        if self.collection_name in {c.name for c in self._client.list_collections()}:
-            self._client.delete_collection(self.collection_name)
+        names = {c.name for c in self._client.list_collections()}
+        for name in (self.collection_name, self.deletions_name):
+            if name in names:
+                self._client.delete_collection(name)
 
     def reopen(self) -> None:
         """Look the collection up again (after it was dropped and made anew)."""
         self._collection = self._open_collection()
+        self._deletions = self._open_deletions()
 
     def _check_model(self, collection: str) -> None:
         meta = self._collection.metadata or {}
@@ -299,6 +345,31 @@ class PassageStore:
             documents = result["documents"] if texts else [None] * len(result["ids"])
             yield from zip(result["ids"], documents, result["metadatas"])
 
+    def changed_since(self, seq: int, batch: int = 2000):
+        """(id, text, metadata) of every row written after change `seq`, in batches."""
+        where = {"seq": {"$gt": int(seq)}}
+        offset = 0
+        while True:
+            result = self._collection.get(where=where, limit=batch, offset=offset,
+                                          include=["documents", "metadatas"])
+            yield from zip(result["ids"], result["documents"], result["metadatas"])
+            if len(result["ids"]) < batch:
+                return
+            offset += batch
+
+    def deleted_since(self, seq: int, batch: int = 2000):
+        """(passage id, seq of its deletion) for every deletion after change `seq`."""
+        where = {"seq": {"$gt": int(seq)}}
+        offset = 0
+        while True:
+            result = self._deletions.get(where=where, limit=batch, offset=offset,
+                                         include=["metadatas"])
+            yield from ((pid, int(meta["seq"])) for pid, meta in
+                        zip(result["ids"], result["metadatas"]))
+            if len(result["ids"]) < batch:
+                return
+            offset += batch
+
     # --- writing -------------------------------------------------------------------
     def put_article(self, article: Article, passages: list[Passage], vectors: np.ndarray) -> None:
         self.put_articles([(article, passages, vectors)], replacing={article.id})
@@ -319,27 +390,39 @@ class PassageStore:
                 for p, vector in zip(passages, vectors)]
         for i in range(0, len(rows), _PUT_BATCH):
             batch = rows[i:i + _PUT_BATCH]
+            seq = _SEQUENCE.next()
             self._collection.upsert(
                 ids=[p.id for p, _, _, _ in batch],
                 embeddings=np.asarray([v for _, _, v, _ in batch], dtype=np.float32),
                 documents=[p.text for p, _, _, _ in batch],
-                metadatas=[_meta(article, p, n) for p, article, _, n in batch],
+                metadatas=[_meta(article, p, n, seq) for p, article, _, n in batch],
             )
-        stale = sorted(old_ids - {p.id for p, _, _, _ in rows})
-        if stale:
-            self._collection.delete(ids=stale)
+        self.delete_passages(sorted(old_ids - {p.id for p, _, _, _ in rows}))
+
+    def delete_passages(self, ids: list[str]) -> None:
+        """Delete rows, leaving a tombstone for each first: a side index that syncs later
+        still learns of the deletion, and one that syncs in between drops the row early
+        (harmless: it is on its way out)."""
+        for i in range(0, len(ids), _PUT_BATCH):
+            batch = ids[i:i + _PUT_BATCH]
+            seq = _SEQUENCE.next()
+            self._deletions.upsert(ids=batch, embeddings=np.ones((len(batch), 1), dtype=np.float32),
+                                   metadatas=[{"seq": seq}] * len(batch))
+            self._collection.delete(ids=batch)
 
     def put_rows(self, ids: list[str], vectors: np.ndarray, documents: list[str],
                  metadatas: list[dict]) -> None:
-        """Write stored rows back as they were (used to rebuild a damaged collection)."""
+        """Write rows as given, each batch under a new change number (used to rebuild a
+        damaged collection, and by the bench to add filler)."""
         for i in range(0, len(ids), _PUT_BATCH):
+            seq = _SEQUENCE.next()
             self._collection.upsert(
                 ids=ids[i:i + _PUT_BATCH],
                 embeddings=np.asarray(vectors[i:i + _PUT_BATCH], dtype=np.float32),
-                documents=documents[i:i + _PUT_BATCH], metadatas=metadatas[i:i + _PUT_BATCH])
+                documents=documents[i:i + _PUT_BATCH],
+                metadatas=[{**m, "seq": seq} for m in metadatas[i:i + _PUT_BATCH]])
 
     def delete_article(self, article_id: str) -> int:
         ids = self.passage_ids(article_id)
-        if ids:
-            self._collection.delete(ids=ids)
+        self.delete_passages(ids)
         return len(ids)

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(5, ge=1, le=50, description="Passages the answer is chosen from.")
     hybrid: bool = Field(True, description="Fuse BM25 keyword search with dense search.")
+    keyword_sync_seconds: float = Field(
+        5.0, ge=0, description="With a Chroma server: how often this process brings its keyword "
+        "index up to date with ingests made elsewhere (0: only at start).")
     rerank: bool = Field(True, description="Rerank candidates with the cross-encoder.")
     candidates: int = Field(
         8, ge=1, le=100, description="Fused candidates the cross-encoder reranks down to top_k."

@@ -120,3 +120,33 @@ def background_process(args: list[str], log_path: Path, ready, *, what: str, tim
             yield process
     except ServerDidNotStart as error:
         pytest.fail(str(error))
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    """A `chroma run` server on a free local port, stopped after the test; yields the port."""
+    import sys
+
+    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    if not os.path.exists(chroma):
+        pytest.skip("the `chroma` command is not installed")
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    port = free_port()
+
+    def ready() -> bool:
+        try:
+            chromadb.HttpClient(host="127.0.0.1", port=port,
+                                settings=ChromaSettings(anonymized_telemetry=False)).heartbeat()
+            return True
+        except Exception:
+            return False
+
+    with background_process(
+        [chroma, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
+         "--port", str(port)],
+        tmp_path / "chroma.log", ready, what="the chroma server", timeout=60,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    ):
+        yield port

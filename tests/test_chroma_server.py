@@ -1,44 +1,12 @@
 """The same code works against a Chroma server (`chroma run`) instead of the embedded store."""
 
-import os
-import shutil
-import sys
-from pathlib import Path
-
 import pytest
 
 from newsqa.assistant.chain import NewsAssistant
 from newsqa.index.pipeline import ingest
 from newsqa.settings import Settings
 
-from conftest import SAMPLES, background_process, free_port
-
-
-@pytest.fixture
-def chroma_server(tmp_path):
-    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    if not os.path.exists(chroma):
-        pytest.skip("the `chroma` command is not installed")
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    port = free_port()
-
-    def ready() -> bool:
-        try:
-            chromadb.HttpClient(host="127.0.0.1", port=port,
-                                settings=ChromaSettings(anonymized_telemetry=False)).heartbeat()
-            return True
-        except Exception:
-            return False
-
-    with background_process(
-        [chroma, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
-         "--port", str(port)],
-        tmp_path / "chroma.log", ready, what="the chroma server", timeout=60,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    ):
-        yield port
+from conftest import SAMPLES, free_port
 
 
 def test_ingest_and_ask_through_a_chroma_server(chroma_server, tmp_path, embedder, reranker):

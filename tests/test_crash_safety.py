@@ -13,6 +13,7 @@ with a clean ingest of the same corpus.
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -104,9 +105,7 @@ def snapshot(settings: Settings, embedder) -> dict[str, dict[str, str]]:
     assert None not in store.article_hashes(list(articles)).values(), "an incomplete article"
     keyword = open_keyword_index(settings)
     assert keyword.is_current(store)
-    state = json.loads((keyword.folder / "state.json").read_text())
-    keyword_ids = json.loads((keyword.folder / state["version"] / "passages.json").read_text())["ids"]
-    assert sorted(keyword_ids) == sorted(pid for p in articles.values() for pid in p)
+    assert sorted(keyword.ids()) == sorted(pid for p in articles.values() for pid in p)
     return articles
 
 
@@ -237,23 +236,22 @@ def small_index(settings, embedder):
 
 
 def _versions(keyword: KeywordIndex) -> list[str]:
-    return sorted(p.name for p in keyword.folder.iterdir() if p.name.startswith("v"))
+    return sorted(p.name for p in keyword.folder.iterdir() if p.name.startswith("t"))
 
 
 @pytest.mark.parametrize("step", ["write", "rename", "pointer"])
 def test_keyword_rebuild_killed_part_way_leaves_the_old_index_in_use(small_index, embedder, monkeypatch, step):
-    """Hole (d): the rebuild writes `vN.tmp`, renames it to `vN`, then swaps `state.json`.
-    Killed before the swap, readers keep the previous generation and the DIRTY marker makes
-    the next ingest (or reader with no ingest running) build again; leftovers are removed."""
+    """Hole (d): a rebuild writes `tN.tmp`, renames it to `tN`, then swaps `state.json`.
+    Killed before the swap, readers keep the previous index and the DIRTY marker makes the
+    next ingest (or reader with no ingest running) build again; leftovers are removed."""
     settings = small_index
     store = open_store(settings, embedder)
     reader = open_keyword_index(settings)
     before = reader.search("legally binding security guarantees", 3)
-    assert before and _versions(reader) == ["v000001"]
+    assert before and _versions(reader) == ["t000001"]
 
-    import bm25s
-
-    target = {"write": (bm25s.BM25, "save"), "rename": (Path, "rename"), "pointer": (os, "replace")}[step]
+    target = {"write": (KeywordIndex, "_add"), "rename": (Path, "rename"),
+              "pointer": (os, "replace")}[step]
     monkeypatch.setattr(*target, _die)
     writer = open_keyword_index(settings)
     writer.mark_dirty()
@@ -266,26 +264,51 @@ def test_keyword_rebuild_killed_part_way_leaves_the_old_index_in_use(small_index
     assert not writer.is_current(store)
     writer.catch_up(store)  # what NewsAssistant does on start
     assert writer.is_current(store)
-    assert _versions(writer) == ["v000001", "v000003"]  # the current one and the one before
+    assert _versions(writer) == ["t000001", "t000003"]  # the current one and the one before
     assert reader.search("legally binding security guarantees", 3) == before  # reloaded
 
 
-def test_keyword_index_of_the_single_folder_layout_is_read_and_then_replaced(small_index, embedder):
-    """Indexes built before generations existed (bm25/, passages.json, state.json with only
-    a count) stay usable, and the next rebuild moves them to the new layout."""
+def test_keyword_sync_killed_after_its_commit_is_applied_again_without_duplicates(
+        small_index, embedder, monkeypatch):
+    """A sync commits to the index, then moves `synced_seq` on. Killed in between, the next
+    sync reads the same changes again; each replaces its passage, so nothing doubles."""
+    from newsqa.index import keyword as keyword_module
+
+    settings = small_index
+    keyword = open_keyword_index(settings)
+    seq = keyword._state()["synced_seq"]
+    article = settings.data_dir.parent / "trial.txt"
+    article.write_text("Drug trial\n\nA Zyxoplatin trial for nine patients began on Monday.")
+    monkeypatch.setattr(keyword_module, "_replace_json", _die)  # the pointer, after the commit
+    with pytest.raises(Killed):
+        ingest([article], settings, embedder=embedder)
+    monkeypatch.undo()
+    assert keyword._state()["synced_seq"] == seq  # the commit landed, the pointer did not
+    store = open_store(settings, embedder)
+    assert keyword.count() == store.count()  # the commit is visible (one stat of state.json)
+    report = keyword.ensure_current(store)
+    assert report.added > 0 and not report.rebuilt
+    assert sorted(keyword.ids()) == sorted(pid for pid, _, _ in store.scan())
+    assert keyword.search("Zyxoplatin", 3)[0][0] in keyword.ids()
+
+
+def test_keyword_index_of_an_earlier_version_is_replaced_on_first_use(small_index, embedder):
+    """Indexes built by earlier versions (bm25s generations `vN/` and a `state.json`
+    pointing at one) are rebuilt in the current format by the first reader or ingest, and
+    their files removed."""
     settings = small_index
     keyword = open_keyword_index(settings)
     folder = keyword.folder
-    current = folder / "v000001"
-    for path in current.iterdir():
-        path.rename(folder / path.name)
-    current.rmdir()
-    (folder / "state.json").write_text(json.dumps({"count": open_store(settings, embedder).count()}))
+    for path in folder.iterdir():
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    (folder / "v000004" / "bm25").mkdir(parents=True)
+    (folder / "v000004" / "passages.json").write_text(json.dumps({"ids": [], "days": [], "sources": []}))
+    (folder / "state.json").write_text(json.dumps({"generation": 4, "version": "v000004", "count": 3}))
     old = open_keyword_index(settings)
     store = open_store(settings, embedder)
-    assert old.is_current(store) and old.search("Macron", 3)
-    old.rebuild(store)
-    assert sorted(p.name for p in folder.iterdir()) == ["state.json", "v000001"]
+    assert old.search("Macron", 3) == [] and not old.is_current(store)
+    old.catch_up(store)
+    assert sorted(p.name for p in folder.iterdir()) == ["state.json", "t000005"]
     assert old.search("Macron", 3)
 
 
@@ -446,8 +469,8 @@ def run_ingest(corpus: Path, data_dir: Path, kill_at=None, sig=signal.SIGKILL, t
 KILL_POINTS = {
     "first-group": (lambda done, total: done >= 16, signal.SIGKILL),
     "half-way": (lambda done, total: done >= total // 2, signal.SIGKILL),
-    # The last articles are stored; the keyword index is being rebuilt.
-    "keyword-rebuild": (lambda done, total: done == total > 0, signal.SIGKILL),
+    # The last articles are stored; the keyword index is syncing.
+    "keyword-sync": (lambda done, total: done == total > 0, signal.SIGKILL),
     # `kill PID`: the ingest stops at the next instruction, never inside a Chroma write.
     "sigterm-half-way": (lambda done, total: done >= total // 2, signal.SIGTERM),
 }
@@ -466,8 +489,6 @@ def test_killed_ingest_then_rerun_matches_a_clean_ingest(
     # unfinished ingest stays for the rerun.
     assert code == (-sig if sig == signal.SIGKILL else 128 + sig), lines[-5:]
     assert (settings.data_dir / HOLDER_FILE).exists()
-    if point == "keyword-rebuild":  # stopped before the rebuild cleared the marker
-        assert (settings.data_dir / "keyword" / "DIRTY").exists()
 
     code, lines, rerun_seconds = run_ingest(corpus, settings.data_dir)
     assert code == 0, "\n".join(lines[-20:])  # the lock of the killed process is free again
