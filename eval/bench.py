@@ -48,6 +48,8 @@ from newsqa.eval.realtimeqa import DOC_FIELDS, load_questions
 from newsqa.settings import Settings
 
 FULL_SIZES = (1_000, 10_000, 100_000)
+FILLER_ORIGIN = "bench-filler"
+ADDED_PER_SIZE = 10  # articles added to the full index at each size
 QUICK_SIZES = (1_000, 10_000)
 Log = Callable[[str], None]
 
@@ -58,6 +60,7 @@ class BenchSample:
     corpus: Path  # a JSONL file in newsqa's input format
     records: list[dict]
     questions: list = field(default_factory=list)  # TestQuestion with a gold answer
+    spare: list[dict] = field(default_factory=list)  # articles kept out, added at each size
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -82,7 +85,8 @@ def current_rss_mb() -> float | None:
     return None
 
 
-def build_sample(folder: Path, articles: int, questions: int) -> BenchSample:
+def build_sample(folder: Path, articles: int, questions: int,
+                 spare_articles: int = 0) -> BenchSample:
     """Evidence articles of evenly spread answerable questions, filled up from their weeks."""
     dev = shared_folder("realtimeqa-dev")
     docs = {record["id"]: record for _, record in read_jsonl(dev / "docs.jsonl")}
@@ -102,7 +106,11 @@ def build_sample(folder: Path, articles: int, questions: int) -> BenchSample:
             picked.append(doc_id)
     records = [{key: docs[i].get(key) for key in DOC_FIELDS} for i in picked]
     corpus = write_jsonl(folder / "sample.jsonl", records)
-    return BenchSample(folder, corpus, records, chosen)
+    taken = set(picked)
+    spare = [{key: record.get(key) for key in DOC_FIELDS} for doc_id, record in docs.items()
+             if doc_id not in taken and record.get("text")]
+    spare = spare[len(spare) - spare_articles:] if spare_articles else []
+    return BenchSample(folder, corpus, records, chosen, spare)
 
 
 def measure_ceiling(embedder, texts: list[str]) -> dict:
@@ -187,33 +195,56 @@ def grow_store(store, target: int, seed: int = 0) -> int:
     have = store.count()
     if have >= target:
         return 0
-    base = list(store.scan())
+    base = [row for row in store.scan() if row[2].get("origin") != FILLER_ORIGIN]
     vectors = {pid: np.asarray(v, dtype=np.float32) for pid, v in store.vectors([b[0] for b in base])}
-    rng = np.random.default_rng(seed)
-    collection = store._collection
+    halves = [([s.text for s in split(text)[: max(1, len(split(text)) // 2)]],
+               [s.text for s in split(text)[len(split(text)) // 2:]])
+              for split in [_memo(split_sentences)] for _, text, _ in base]
+    rng = np.random.default_rng(seed + have)
     added = 0
     while have + added < target:
         n = min(4000, target - have - added)
         ids, docs, metas, vecs = [], [], [], []
-        for k in range(n):
-            a, b = rng.integers(0, len(base), size=2)
-            (ida, ta, ma), (idb, tb, _) = base[a], base[b]
-            sa, sb = split_sentences(ta), split_sentences(tb)
-            text = " ".join([s.text for s in sa[: max(1, len(sa) // 2)]]
-                            + [s.text for s in sb[len(sb) // 2:]])
-            vector = vectors[ida] + vectors[idb] + rng.normal(0, 0.02, size=vectors[ida].shape)
+        pairs = rng.integers(0, len(base), size=(n, 2))
+        noise = rng.normal(0, 0.02, size=(n, len(next(iter(vectors.values())))))
+        for k, (a, b) in enumerate(pairs):
+            (ida, _, ma), (idb, _, _) = base[a], base[b]
+            text = " ".join(halves[a][0] + halves[b][1])
+            vector = vectors[ida] + vectors[idb] + noise[k]
             number = have + added + k
             ids.append(f"filler-{number}")
             docs.append(text)
-            meta = {**ma, "article_id": f"filler-{number // 16}", "position": number % 16,
-                    "origin": "bench-filler", "content_hash": "filler",
-                    "source": "filler", "source_key": "filler"}
-            metas.append(meta)
+            metas.append({**ma, "article_id": f"filler-{number // 16}", "position": number % 16,
+                          "origin": FILLER_ORIGIN, "content_hash": "filler",
+                          "source": "filler", "source_key": "filler"})
             vecs.append(vector / np.linalg.norm(vector))
-        collection.add(ids=ids, documents=docs, metadatas=metas,
-                       embeddings=np.asarray(vecs, dtype=np.float32))
+        store.put_rows(ids, np.asarray(vecs, dtype=np.float32), docs, metas)
         added += n
     return added
+
+
+def _memo(function):
+    cache: dict = {}
+
+    def memoised(text):
+        if text not in cache:
+            cache[text] = function(text)
+        return cache[text]
+    return memoised
+
+
+def folder_mb(folder: Path) -> float:
+    return round(sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file()) / 1e6, 1)
+
+
+def measure_add(records: list[dict], settings: Settings, embedder, folder: Path) -> dict:
+    """Ingest a few new real articles into the grown index, end to end, as a feed poll would."""
+    from newsqa.index.pipeline import ingest
+
+    corpus = write_jsonl(folder / f"add-{records[0]['id']}.jsonl", records)
+    report = ingest([corpus], settings, embedder=embedder)
+    return {"add_articles": len(report.new), "add_passages": report.passages_written,
+            "add_s": round(report.seconds, 2), "add_keyword_s": round(report.keyword_seconds, 3)}
 
 
 def measure_latency(assistant, questions, repeat: int = 1) -> dict:
@@ -256,7 +287,7 @@ def cold_start_app(data_dir: Path, question: str, timeout: float = 180) -> float
 
 def run_bench(*, quick: bool = False, articles: int | None = None, questions: int | None = None,
               sizes: tuple[int, ...] | None = None, settings: Settings | None = None,
-              log: Log = print) -> dict:
+              cold_starts: bool = True, out: Path | None = None, log: Log = print) -> dict:
     from newsqa.assistant.chain import NewsAssistant
     from newsqa.index.embed import load_embedder
 
@@ -269,7 +300,8 @@ def run_bench(*, quick: bool = False, articles: int | None = None, questions: in
                     "settings": {"embedding_model": settings.embedding_model,
                                  "threads": settings.threads, "quick": quick}}
     try:
-        sample = build_sample(scratch, articles, questions)
+        sample = build_sample(scratch, articles, questions,
+                              spare_articles=ADDED_PER_SIZE * len(sizes))
         log(f"Sample: {len(sample.records)} articles, {len(sample.questions)} questions")
         result["sample"] = {"articles": len(sample.records), "questions": len(sample.questions)}
         embedder = load_embedder(settings.embedding_model, batch_size=settings.embedding_batch_size,
@@ -305,15 +337,30 @@ def run_bench(*, quick: bool = False, articles: int | None = None, questions: in
         log(f"cold start: {result['cold_start']}")
 
         by_size = {}
-        for size in sizes:
+        for number, size in enumerate(sizes):
             started = time.perf_counter()
             added = grow_store(assistant.store, size)
+            grown = round(time.perf_counter() - started, 1)
+            started = time.perf_counter()
+            assistant.keyword.ensure_current(assistant.store)  # the filler, by change number
+            synced = round(time.perf_counter() - started, 1)
             assistant = NewsAssistant(index_settings, embedder=embedder, store=assistant.store,
                                       cross_encoder=assistant.cross_encoder)
-            grown = round(time.perf_counter() - started, 1)
             numbers = measure_latency(assistant, sample.questions)
-            numbers.update(passages=assistant.store.count(), filler_added=added,
-                           grow_s=grown, peak_rss_mb=peak_rss_mb(), rss_mb=current_rss_mb())
+            numbers.update(passages=assistant.store.count(), keyword_passages=assistant.keyword.count(),
+                           filler_added=added,
+                           grow_s=grown, keyword_sync_s=synced)
+            numbers["rss_mb"] = current_rss_mb()  # then the peak, which includes it
+            numbers["peak_rss_mb"] = max(peak_rss_mb(), numbers["rss_mb"] or 0)
+            spare = sample.spare[number * ADDED_PER_SIZE:(number + 1) * ADDED_PER_SIZE]
+            if spare:
+                numbers.update(measure_add(spare, index_settings, embedder, scratch))
+            numbers["disk_mb"] = folder_mb(index_settings.data_dir)
+            if cold_starts:
+                numbers["cold_start_ask_s"] = cold_start_ask(index_settings.data_dir,
+                                                             sample.questions[0].question)
+                numbers["cold_start_app_s"] = cold_start_app(index_settings.data_dir,
+                                                             sample.questions[0].question)
             by_size[str(size)] = numbers
             log(f"{size:>7} passages: {numbers}")
         result["by_size"] = by_size
@@ -335,6 +382,22 @@ def run_bench(*, quick: bool = False, articles: int | None = None, questions: in
         "cold_start_s": result["cold_start"]["app_s"],
         "cold_start_ask_s": result["cold_start"]["ask_s"],
     }
+    million = result.get("by_size", {}).get("1000000")
+    if million:
+        result["headline"].update({
+            "answer_p50_ms_1m": million.get("total_p50_ms"),
+            "retrieve_p50_ms_1m": million.get("retrieve_p50_ms"),
+            "rss_mb_1m": million.get("rss_mb"),
+            "cold_start_s_1m": million.get("cold_start_app_s"),
+            "add_10_articles_s_1m": million.get("add_s"),
+            "add_10_keyword_s_1m": million.get("add_keyword_s"),
+        })
+    if out is not None and result.get("by_size"):
+        from newsqa.eval.plots import scaling_curve
+
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "bench.json").write_text(dumps(result))
+        result["plot"] = str(scaling_curve(result["by_size"], out / "scaling.png"))
     return result
 
 

@@ -307,15 +307,20 @@ def bench_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     articles: Annotated[Optional[int], typer.Option("--articles", help="Sample size in articles (default 300, quick 60).")] = None,
     questions: Annotated[Optional[int], typer.Option("--questions", help="Questions for quality and latency (default 60, quick 20).")] = None,
-    sizes: Annotated[Optional[str], typer.Option("--sizes", help="Store sizes in passages, comma-separated (default 1000,10000,100000).")] = None,
+    sizes: Annotated[Optional[str], typer.Option("--sizes", help="Store sizes in passages, comma-separated (default 1000,10000,100000; 1000000 takes ~1 h).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for bench.json and scaling.png (default <data_dir>/bench-runs/<time>).")] = None,
+    cold_starts: Annotated[bool, typer.Option("--cold-starts/--no-cold-starts", help="Time a fresh `newsqa ask` and app at every size.")] = True,
 ) -> None:
     """Ingest and question speed against the LangChain tutorial pipeline, in one run."""
     from newsqa.eval.bench import dumps, run_bench
 
     console = Console(stderr=True)
     parsed = tuple(int(s) for s in sizes.split(",")) if sizes else None
+    out = out or Settings().data_dir / "bench-runs" / time.strftime("%Y%m%d-%H%M%S")
     result = run_bench(quick=quick, articles=articles, questions=questions, sizes=parsed,
+                       cold_starts=cold_starts, out=out,
                        log=lambda line: console.print(line, highlight=False))
+    console.print(f"Report: {out / 'bench.json'}, {out / 'scaling.png'}", highlight=False)
     if as_json:
         print(dumps(result))
         return
@@ -340,9 +345,15 @@ def _print_bench(result: dict, console: Console) -> None:
         ("cold start: ask / app", f"{result['cold_start']['ask_s']} s / {result['cold_start']['app_s']} s"),
     ]
     for size, n in result["by_size"].items():
-        rows.append((f"{int(size):,} passages: answer p50/p95, retrieve p50, RSS",
+        rows.append((f"{int(size):,} passages: answer p50/p95, retrieve p50, RSS, disk",
                      f"{n['total_p50_ms']}/{n['total_p95_ms']} ms, {n['retrieve_p50_ms']} ms, "
-                     f"{n['peak_rss_mb']} MB"))
+                     f"{n['rss_mb']} MB, {n['disk_mb']} MB"))
+        if "add_s" in n:
+            rows.append((f"{int(size):,} passages: add {n['add_articles']} articles (keyword part)",
+                         f"{n['add_s']} s ({n['add_keyword_s']} s)"))
+        if "cold_start_app_s" in n:
+            rows.append((f"{int(size):,} passages: cold start ask / app",
+                         f"{n['cold_start_ask_s']} s / {n['cold_start_app_s']} s"))
     for row in rows:
         table.add_row(*row)
     console.print(table)

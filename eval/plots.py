@@ -83,3 +83,40 @@ def latency_histogram(latencies_ms: list[float], path: Path) -> Path:
     figure.savefig(path, dpi=110)
     plt.close(figure)
     return path
+
+
+def scaling_curve(by_size: dict[str, dict], path: Path) -> Path:
+    """`newsqa bench` across store sizes: latency, memory and disk, and the cost of change."""
+    sizes = sorted(by_size, key=int)
+    xs = [int(s) for s in sizes]
+
+    def series(key):
+        return [_value(by_size[s].get(key)) for s in sizes]
+
+    figure, ((latency, memory), (change, start)) = plt.subplots(2, 2, figsize=(10, 7))
+    for key, label in (("total_p50_ms", "answer p50"), ("total_p95_ms", "answer p95"),
+                       ("retrieve_p50_ms", "retrieve p50"), ("rerank_p50_ms", "rerank p50")):
+        latency.plot(xs, series(key), marker="o", label=label)
+    latency.set_ylabel("ms")
+    latency.set_title("Question latency")
+    memory.plot(xs, series("rss_mb"), marker="o", label="resident memory")
+    memory.plot(xs, series("disk_mb"), marker="s", label="index on disk")
+    memory.set_ylabel("MB")
+    memory.set_title("Memory and disk")
+    change.plot(xs, series("add_s"), marker="o", label="add 10 articles (end to end)")
+    change.plot(xs, series("add_keyword_s"), marker="s", label="of which keyword index")
+    change.set_ylabel("s")
+    change.set_title("Adding articles to the full index")
+    start.plot(xs, series("cold_start_app_s"), marker="o", label="app to first answer")
+    start.plot(xs, series("cold_start_ask_s"), marker="s", label="newsqa ask")
+    start.set_ylabel("s")
+    start.set_title("Cold start")
+    for axes in (latency, memory, change, start):
+        axes.set_xscale("log")
+        axes.set_xlabel("passages in the index")
+        axes.grid(alpha=0.3)
+        axes.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path

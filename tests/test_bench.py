@@ -23,7 +23,7 @@ def test_bench_reports_every_headline_figure(tmp_path):
         pytest.skip(str(error))
     run = subprocess.run(
         [sys.executable, "-m", "newsqa.cli", "bench", "--json", "--articles", "12",
-         "--questions", "4", "--sizes", "1500"],
+         "--questions", "4", "--sizes", "1500,3000", "--no-cold-starts", "--out", str(tmp_path / "out")],
         capture_output=True, text=True, cwd=tmp_path, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
     result = json.loads(run.stdout)
@@ -35,7 +35,14 @@ def test_bench_reports_every_headline_figure(tmp_path):
     assert result["newsqa_ingest"]["chunks"] == result["ceiling"]["chunks"] > 12
     assert result["tutorial"]["chunks"] > 12 and result["ingest_speedup_vs_tutorial"] > 0
     assert 0 <= result["newsqa_ingest"]["answer_hit_at_5"] <= 1
-    size = result["by_size"]["1500"]
-    assert size["passages"] == 1500 and size["filler_added"] > 0
-    assert 0 < size["retrieve_p50_ms"] <= size["total_p50_ms"] and size["peak_rss_mb"] >= size["rss_mb"] > 100
+    small, large = result["by_size"]["1500"], result["by_size"]["3000"]
+    for size, passages in ((small, 1500), (large, 3000)):
+        assert size["passages"] == passages == size["keyword_passages"]  # filler found by keyword too
+        assert size["filler_added"] > 0 and size["disk_mb"] > 1
+        assert 0 < size["retrieve_p50_ms"] <= size["total_p50_ms"]
+        assert size["peak_rss_mb"] >= size["rss_mb"] > 100
+        # Ten real articles, held out of the sample, added to the grown index.
+        assert size["add_articles"] == 10 and 0 < size["add_keyword_s"] < size["add_s"]
+    assert (tmp_path / "out" / "scaling.png").stat().st_size > 10_000
+    assert json.loads((tmp_path / "out" / "bench.json").read_text())["by_size"].keys() == {"1500", "3000"}
     assert result["cold_start_s"] > 0 and result["cold_start_ask_s"] > 0
