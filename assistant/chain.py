@@ -5,13 +5,15 @@ runnable (follow-up rewrite → retrieve → rerank). The answer half is the ext
 and, when `NEWSQA_LLM` names a model, a generated answer streamed token by token and then
 verified (`verify.py`): unsupported sentences are dropped, and when none is supported the
 quoted answer is shown instead. `stream()` yields the tokens and finally the `Answer`;
-`ask()` returns only the `Answer`.
+`ask()` returns only the `Answer`. `as_runnable()` is the same as a LangChain runnable (a
+question, or chat messages, in; the `Answer` out), to compose with `|`, `.batch()` and so on.
 """
 
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from langchain_core.messages import BaseMessage, convert_to_messages
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from newsqa.assistant.answer import Draft, ExtractiveAnswerer
@@ -75,6 +77,26 @@ def build_chain(retriever: NewsRetriever, reranker: SentenceReranker,
     return (RunnableLambda(as_input, name="question")
             | RunnableLambda(retrieve, name="retrieve")
             | RunnableLambda(rerank, name="rerank"))
+
+
+def runnable_input(value: Any) -> dict:
+    """`ask()`'s arguments from a question, chat messages, or a dict of them."""
+    if isinstance(value, str):
+        return {"question": value}
+    if isinstance(value, dict) and "question" in value:
+        return dict(value)
+    if isinstance(value, BaseMessage):
+        value = [value]
+    if isinstance(value, (list, tuple)) and value:
+        messages = convert_to_messages(value)
+        if messages[-1].type != "human":
+            raise ValueError("The last message must be the user's question (a human message), "
+                             f"not a {messages[-1].type} message.")
+        return {"question": messages[-1].text,
+                "history": [m.text for m in messages[:-1] if m.type == "human"]}
+    raise TypeError("NewsAssistant takes a question (str), chat messages ending with the "
+                    "user's question, or a dict with 'question'; got "
+                    f"{type(value).__name__}.")
 
 
 class NewsAssistant:
@@ -195,6 +217,18 @@ class NewsAssistant:
         for answer in self.stream(question, **options):
             pass
         return answer
+
+    def as_runnable(self) -> Runnable:
+        """This assistant as a LangChain runnable: `Answer` out, for any of these in:
+
+        * a question (`str`);
+        * chat messages (`BaseMessage`s, `("human", text)` pairs or role/content dicts), the
+          last one the user's question; the user's earlier messages are the history that
+          follow-ups are read against;
+        * a dict of `ask()`'s arguments: `{"question": ..., "history": [...], "as_of": ...}`.
+        """
+        return RunnableLambda(lambda value: self.ask(**runnable_input(value)),
+                              name="NewsAssistant")
 
     def _extractive(self, state: dict, draft: Draft, timings: dict,
                     generation: Generation) -> Answer:

@@ -7,9 +7,11 @@ range, sources) restricts both searches. Recency phrasing ("latest", "this week"
 bonus for recent articles, and near-duplicate passages are collapsed into one.
 """
 
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.callbacks import (AsyncCallbackManagerForRetrieverRun,
+                                     CallbackManagerForRetrieverRun)
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables.config import run_in_executor
 from pydantic import ConfigDict
 
 from newsqa.assistant.dedupe import collapse_duplicates
@@ -32,7 +34,11 @@ def _document(hit: StoredPassage, **scores) -> Document:
 
 class NewsRetriever(BaseRetriever):
     """Returns up to `k` passages, best first; metadata holds ids, article metadata, `score`
-    (fused), `dense_score`, `keyword_score` and `also_in` (collapsed duplicates)."""
+    (fused), `dense_score`, `keyword_score` and `also_in` (collapsed duplicates).
+
+    `invoke(query, k=3, filters=PassageFilter(...))` sets both per call (the LangChain
+    retriever convention for `k`); `ainvoke` takes the same and runs the search in a thread.
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -45,9 +51,14 @@ class NewsRetriever(BaseRetriever):
     dedupe_threshold: float = 0.6
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
-                                filters: PassageFilter | None = None) -> list[Document]:
-        dense = self.store.query(self.embedder.embed_query(query), self.depth, filters)
-        keyword = self.keyword.search(query, self.depth, filters) if self.keyword else []
+                                filters: PassageFilter | None = None,
+                                k: int | None = None) -> list[Document]:
+        k = self.k if k is None else int(k)
+        if k < 1:
+            return []
+        depth = max(self.depth, k)
+        dense = self.store.query(self.embedder.embed_query(query), depth, filters)
+        keyword = self.keyword.search(query, depth, filters) if self.keyword else []
 
         fused: dict[str, float] = {}
         for rank, hit in enumerate(dense):
@@ -72,4 +83,13 @@ class NewsRetriever(BaseRetriever):
         ranked = sorted((pid for pid in fused if pid in hits), key=lambda pid: -fused[pid])
         documents = [_document(hits[pid], score=fused[pid], dense_score=dense_scores.get(pid),
                                keyword_score=keyword_scores.get(pid)) for pid in ranked]
-        return collapse_duplicates(documents, self.dedupe_threshold)[: self.k]
+        return collapse_duplicates(documents, self.dedupe_threshold)[:k]
+
+    async def _aget_relevant_documents(self, query: str, *,
+                                       run_manager: AsyncCallbackManagerForRetrieverRun,
+                                       filters: PassageFilter | None = None,
+                                       k: int | None = None) -> list[Document]:
+        # BaseRetriever's default would drop `filters` and `k`; the search is synchronous
+        # (Chroma, bm25s, the embedder), so it runs in the default executor.
+        return await run_in_executor(None, self._get_relevant_documents, query,
+                                     run_manager=run_manager.get_sync(), filters=filters, k=k)

@@ -3,9 +3,11 @@
 A module of its own because the network fails in ways files do not: unknown hosts,
 refused connections, silent servers, HTTP errors, huge or non-article responses. Each such
 failure becomes one `Skipped` line naming the URL and what to do, never an exception that
-would stop the rest of the batch. httpx does the HTTP (redirects, timeouts, streaming under
-a size cap); the bytes then take the same path as files: HTML through trafilatura
-(index/load.py), RSS/Atom through index/feeds.py.
+would stop the rest of the batch. httpx does the HTTP (timeouts, streaming under a size
+cap); redirects are followed here, hop by hop, so that every address is checked by
+index/urlguard.py (no private or local addresses unless allowed) before anything connects to
+it. The bytes then take the same path as files: HTML through trafilatura (index/load.py),
+RSS/Atom through index/feeds.py.
 """
 
 import socket
@@ -20,6 +22,9 @@ from newsqa.index.article import Skipped
 from newsqa.index.feeds import load_feed, looks_like_feed
 from newsqa.index.limits import LoadLimits, megabytes
 from newsqa.index.load import LoadResult, from_html
+from newsqa.index.urlguard import BlockedAddress, guarded_transport
+
+MAX_REDIRECTS = 10
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xml"}
@@ -79,8 +84,9 @@ class Fetcher:
     def client(self) -> httpx.Client:
         if self._client is None:
             self._client = httpx.Client(
-                timeout=httpx.Timeout(self.limits.fetch_timeout), follow_redirects=True,
-                max_redirects=10, headers={"User-Agent": self.limits.user_agent, "Accept": _ACCEPT})
+                transport=guarded_transport(self.limits.url_policy),
+                timeout=httpx.Timeout(self.limits.fetch_timeout), follow_redirects=False,
+                headers={"User-Agent": self.limits.user_agent, "Accept": _ACCEPT})
         return self._client
 
     def close(self) -> None:
@@ -129,33 +135,49 @@ class Fetcher:
         return from_html(content, url, url=page.url, source=urlsplit(page.url).hostname)
 
     def fetch(self, url: str) -> Page | Skipped:
-        """The response body if it is a success, within the size limit; else why not."""
-        problem = url_problem(url)
-        if problem:
-            return Skipped(url, problem)
+        """The response body if it is a success, within the size limit; else why not.
+
+        Redirects are followed one hop at a time (at most MAX_REDIRECTS); each hop's address
+        is checked like the first, before it is connected to.
+        """
+        current = url
+        try:
+            for _ in range(MAX_REDIRECTS + 1):
+                problem = url_problem(current)
+                if problem:
+                    return Skipped(url, problem if current == url
+                                   else f"redirected to {current}: {problem}")
+                with self.client.stream("GET", current) as response:
+                    if response.next_request is None:
+                        return self._page(url, response)
+                    current = str(response.next_request.url)
+            return Skipped(url, self._network_problem(url, httpx.TooManyRedirects("")))
+        except BlockedAddress as error:
+            return Skipped(url, str(error) if current == url
+                           else f"redirected to {current}: {error}")
+        except httpx.HTTPError as error:
+            return Skipped(url, self._network_problem(current, error))
+        except (OSError, ValueError) as error:  # e.g. a malformed address httpx cannot use
+            return Skipped(url, f"cannot fetch ({error}); check the address")
+
+    def _page(self, url: str, response: httpx.Response) -> Page | Skipped:
+        if response.status_code >= 400:
+            return Skipped(url, _status_problem(response))
         limit = self.limits.max_bytes
         too_big = (f"larger than the {self.limits.max_file_mb:g} MB limit; raise "
                    "NEWSQA_MAX_FILE_MB to fetch it")
-        try:
-            with self.client.stream("GET", url) as response:
-                if response.status_code >= 400:
-                    return Skipped(url, _status_problem(response))
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > limit:
-                    return Skipped(url, f"{megabytes(int(declared))}, {too_big}")
-                chunks, size = [], 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > limit:
-                        return Skipped(url, too_big)
-                    chunks.append(chunk)
-                media_type, _, params = response.headers.get("content-type", "").partition(";")
-                return Page(url=str(response.url), content_type=media_type.strip().lower(),
-                            charset=_charset(params), data=b"".join(chunks))
-        except httpx.HTTPError as error:
-            return Skipped(url, self._network_problem(url, error))
-        except (OSError, ValueError) as error:  # e.g. a malformed address httpx cannot use
-            return Skipped(url, f"cannot fetch ({error}); check the address")
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            return Skipped(url, f"{megabytes(int(declared))}, {too_big}")
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                return Skipped(url, too_big)
+            chunks.append(chunk)
+        media_type, _, params = response.headers.get("content-type", "").partition(";")
+        return Page(url=str(response.url), content_type=media_type.strip().lower(),
+                    charset=_charset(params), data=b"".join(chunks))
 
     def _network_problem(self, url: str, error: httpx.HTTPError) -> str:
         parts = urlsplit(url)

@@ -143,6 +143,15 @@ class Settings(BaseSettings):
             raise ValueError(f"NEWSQA_CHROMA_URL must look like http://HOST:PORT, not {value!r}")
         return value.strip().rstrip("/")
 
+    @field_validator("allow_private_urls", mode="before")
+    @classmethod
+    def _check_allow_private_urls(cls, value) -> str:
+        from newsqa.index.urlguard import UrlPolicy
+
+        text = str(value).lower() if isinstance(value, bool) else str(value or "").strip()
+        UrlPolicy.parse(text)  # a ValueError names the item that is wrong
+        return text or "false"
+
     @field_validator("embedding_model")
     @classmethod
     def _resolve_alias(cls, value: str) -> str:
@@ -165,6 +174,13 @@ class Settings(BaseSettings):
                     "entry's page for the full text (falls back to the summary).")
     user_agent: str = Field(
         LOAD_DEFAULTS.user_agent, description="User-Agent sent when fetching article and feed URLs.")
+    allow_private_urls: str = Field(
+        "false",
+        description="Private and local addresses (loopback, 10/8, 172.16/12, 192.168/16, "
+                    "169.254/16, fc00::/7, ...) that article and feed URLs may reach: false "
+                    "(none: such URLs, also via redirects or DNS, are refused), true (all), or "
+                    "a list such as 127.0.0.1:8080,10.0.0.0/8,intranet.example "
+                    "(index/urlguard.py).")
 
     # --- ingest safety (index/pipeline.py, index/lock.py) ---
     ingest_lock_wait: float = Field(

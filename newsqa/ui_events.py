@@ -15,7 +15,8 @@ from pathlib import Path
 from newsqa.assistant.chain import NewsAssistant
 from newsqa.assistant.chat import markdown_text, notice_html
 from newsqa.errors import NewsqaError
-from newsqa.ui_add import LiveStats, article_labels, collect_inputs, ingest_summary_html, stats_html
+from newsqa.ui_add import (LiveStats, article_labels, collect_inputs, ingest_summary_html,
+                           stats_html, uploader)
 from newsqa.ui_ask import answer_turns, filters_note, panel_html, user_questions
 from newsqa.ui_layout import EXAMPLES, PANEL_PLACEHOLDER, Page
 
@@ -74,8 +75,9 @@ def wire(page: Page, assistant: NewsAssistant, live: LiveStats, app) -> None:
 
     # -- adding articles
     def add_articles(files, pasted: str, urls: str, selected: list[str],
-                     progress=gr.Progress()):
-        found = collect_inputs(files, pasted, urls, upload_folder)
+                     request: gr.Request | None = None, progress=gr.Progress()):
+        # Each uploader's files are kept apart, so only their own same file replaces.
+        found = collect_inputs(files, pasted, urls, upload_folder, owner=uploader(request))
         if not found.items and not found.skipped:
             return (notice_html("Nothing to add: upload files, paste an article or give a URL.",
                                 kind="error"), gr.skip(), gr.skip(), gr.skip(), gr.skip(),

@@ -49,7 +49,9 @@ def running_app(data_dir: Path):
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1",
-           "ORT_DISABLE_TELEMETRY": "1"}
+           "ORT_DISABLE_TELEMETRY": "1",
+           # the URL tests' local site is on 127.0.0.1, refused by default (index/urlguard.py)
+           "NEWSQA_ALLOW_PRIVATE_URLS": "127.0.0.1"}
     with background_process(
         [sys.executable, "-m", "newsqa.cli", "serve", "--port", str(port), "--data-dir",
          str(data_dir)],

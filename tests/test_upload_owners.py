@@ -1,0 +1,111 @@
+"""Uploads through the page are kept per uploader: two people's `report.txt` are two articles,
+and an upload replaces an earlier one only when it is the same user's same file. Through the
+page's own "Add" handler, with Gradio requests as a logged-in page or anonymous browser
+sessions would send them, on a real index."""
+
+import gradio as gr
+import pytest
+
+from newsqa.assistant.chain import NewsAssistant
+from newsqa.corpus_stats import corpus_stats
+from newsqa.settings import Settings
+from newsqa.ui import build_app
+from newsqa.ui_add import uploader
+
+ALICE = """Council approves harbour budget
+Source: Harbour Gazette
+Date: 2023-03-14
+
+The town council approved a budget of 41 million shillings for the new harbour ferry on
+Tuesday, after a two-hour debate in the town hall.
+"""
+ALICE_EDITED = ALICE.replace("41 million", "43 million")
+BOB = """School choir wins regional prize
+Source: Valley Herald
+Date: 2023-04-02
+
+The school choir from Elmsworth won the regional singing prize on Saturday, ahead of twelve
+other choirs from across the valley.
+"""
+
+
+def _file(folder, name: str, text: str) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture
+def page(tmp_path, embedder, reranker):
+    assistant = NewsAssistant(Settings(data_dir=tmp_path / "data"), embedder=embedder,
+                              cross_encoder=reranker)
+    app = build_app(assistant)
+    add = next(f.fn for f in app.fns.values() if getattr(f.fn, "__name__", "") == "add_articles")
+    return assistant, add
+
+
+def _counts(summary: str) -> str:
+    return summary.split("<strong>", 1)[1].split("</strong>", 1)[0]
+
+
+def test_same_file_name_from_two_users_is_two_articles(page, tmp_path):
+    assistant, add = page
+    alice = gr.Request(username="alice", session_hash="tab-1")
+    bob = gr.Request(username="bob", session_hash="tab-2")
+
+    first = add([_file(tmp_path / "a", "report.txt", ALICE)], "", "", [], alice)
+    assert _counts(first[0]) == "1 new, 0 updated, 0 unchanged, 0 skipped"
+    second = add([_file(tmp_path / "b", "report.txt", BOB)], "", "", [], bob)
+    assert _counts(second[0]) == "1 new, 0 updated, 0 unchanged, 0 skipped"  # not a replacement
+    assert corpus_stats(assistant.store).articles == 2
+    answer = assistant.ask("What budget did the council approve for the harbour ferry?")
+    assert "41 million shillings" in answer.answer
+
+    # The same user's same file again, edited: it replaces hers, and only hers.
+    edited = add([_file(tmp_path / "a2", "report.txt", ALICE_EDITED)], "", "", [], alice)
+    assert _counts(edited[0]) == "0 new, 1 updated, 0 unchanged, 0 skipped"
+    assert corpus_stats(assistant.store).articles == 2
+    answer = assistant.ask("What budget did the council approve for the harbour ferry?")
+    assert "43 million shillings" in answer.answer
+    assert "School choir wins regional prize" in {
+        c.title for c in assistant.ask("Which choir won the regional singing prize?").citations}
+    kept = sorted(p.relative_to(tmp_path / "data" / "uploads").as_posix()
+                  for p in (tmp_path / "data" / "uploads").rglob("*.txt"))
+    assert kept == ["user-alice/report.txt", "user-bob/report.txt"]
+
+
+def test_anonymous_sessions_and_pasted_titles_are_kept_apart(page, tmp_path):
+    assistant, add = page
+    one, two = gr.Request(session_hash="browser-one"), gr.Request(session_hash="browser-two")
+    assert add([_file(tmp_path / "1", "notes.txt", ALICE)], "", "", [], one)[0].count("1 new")
+    assert add([_file(tmp_path / "2", "notes.txt", BOB)], "", "", [], two)[0].count("1 new")
+    # Pasted articles are identified by their title: the same title from two people is two.
+    pasted = "Weekly notes\n\nThe ferry timetable changes on Monday, the harbour office said."
+    other = "Weekly notes\n\nThe library opens late on Thursdays from May, the librarian said."
+    assert "1 new" in add(None, pasted, "", [], one)[0]
+    assert "1 new" in add(None, other, "", [], two)[0]
+    assert corpus_stats(assistant.store).articles == 4
+    assert "0 new, 1 updated" in add(None, pasted + " It was announced on Friday.", "", [], one)[0]
+    assert corpus_stats(assistant.store).articles == 4
+
+
+def test_uploader_folder_names():
+    assert uploader(gr.Request(username="alice", session_hash="x")) == "user-alice"
+    odd = uploader(gr.Request(username="../../etc", session_hash="x"))
+    assert odd.startswith("user-") and "/" not in odd and ".." not in odd
+    assert uploader(gr.Request(username="Ann Lee")) != uploader(gr.Request(username="Ann_Lee"))
+    session = uploader(gr.Request(session_hash="secret-session-hash"))
+    assert session.startswith("session-") and "secret" not in session
+    assert uploader(None) == "anonymous"
+
+
+def test_skipped_uploads_are_named_without_the_server_path_or_owner(tmp_path):
+    from newsqa.ui_add import display_origin
+
+    folder = tmp_path / "uploads"
+    assert display_origin(str(folder / "user-alice" / "report.txt"), folder) == "uploaded report.txt"
+    assert display_origin(str(folder / "session-0af3" / "feed.xml#entry-2"), folder) == (
+        "uploaded feed.xml#entry-2")
+    assert display_origin(str(folder / "old.txt"), folder) == "uploaded old.txt"
+    assert display_origin("pasted (user-bob): Title", folder) == "pasted (user-bob): Title"
