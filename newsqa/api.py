@@ -60,8 +60,8 @@ def answering_assistant(assistant: NewsAssistant, llm: str | None) -> NewsAssist
 
 def passage_json(rank: int, document) -> dict:
     meta = document.metadata
-    scores = {key.removesuffix("_score") or "fused": meta[key] for key in meta
-              if key.endswith("score") and isinstance(meta[key], int | float)}
+    scores = {"fused" if key == "score" else key.removesuffix("_score"): meta[key]
+              for key in meta if key.endswith("score") and isinstance(meta[key], int | float)}
     return {"rank": rank, "chunk_id": meta.get("chunk_id"), "article_id": meta.get("article_id"),
             "title": meta.get("title"), "source": meta.get("source"), "url": meta.get("url"),
             "published": meta.get("published"), "start": meta.get("start"),
@@ -93,7 +93,8 @@ def run_ingest(assistant: NewsAssistant, files: list[Path], text: str, urls: lis
 
     settings = assistant.settings
     upload_folder = Path(settings.data_dir) / "uploads"
-    found = collect_inputs(files, text, "\n".join(urls), upload_folder)
+    # As strings: collect_inputs reads a `.name` attribute as Gradio's temp-file path.
+    found = collect_inputs([str(f) for f in files], text, "\n".join(urls), upload_folder)
     report = (ingest(found.items, settings, embedder=assistant.embedder, store=assistant.store)
               if found.items else IngestReport())
     labels = article_labels(assistant.store, [*report.new, *report.updated])
