@@ -188,6 +188,12 @@ def test_ingest_adds_uploads_and_pasted_text_then_answers_from_them(server):
     labels = " ".join(a["label"] for a in summary["new"])
     assert len(summary["new"]) == 2 and "floating library" in labels and "railway" in labels
     assert [s["origin"] for s in summary["skipped"]] == ["uploaded notes.exe"]
+    # URLs go through the same fetch path as the page's (and its checks): one that cannot
+    # be fetched is one skipped line, and nothing else is stored
+    fetched = httpx.post(f"{server}/api/ingest", data={"urls": "ftp://example.invalid/feed.xml"},
+                         timeout=60).json()
+    assert fetched["new"] == [] and [s["origin"] for s in fetched["skipped"]] == [
+        "ftp://example.invalid/feed.xml"], fetched
     assert httpx.get(f"{server}/api/stats").json()["articles"] == before + 2
     answer = ask(server, question="Who paid for the floating library?").json()
     assert "fishing cooperative" in answer["answer"]
