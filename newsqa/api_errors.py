@@ -77,6 +77,13 @@ async def on_newsqa_error(request: Request, exc: NewsqaError) -> JSONResponse:
     return error_response(500, str(exc), kind="api_error", code="newsqa_error")
 
 
+async def on_http_error(request: Request, exc) -> JSONResponse:
+    """404/405/413 and the like on the program routes, in the same shape."""
+    kind = "not_found_error" if exc.status_code == 404 else "invalid_request_error"
+    return error_response(exc.status_code, str(exc.detail), kind=kind,
+                          code=f"http_{exc.status_code}", headers=getattr(exc, "headers", None))
+
+
 def install(app) -> None:
     from starlette.exceptions import HTTPException
 
@@ -85,9 +92,3 @@ def install(app) -> None:
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(NewsqaError, on_newsqa_error)
 
-
-async def on_http_error(request: Request, exc) -> JSONResponse:
-    """404/405/413 and the like on the program routes, in the same shape."""
-    kind = "not_found_error" if exc.status_code == 404 else "invalid_request_error"
-    return error_response(exc.status_code, str(exc.detail), kind=kind,
-                          code=f"http_{exc.status_code}", headers=getattr(exc, "headers", None))
