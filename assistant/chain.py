@@ -9,6 +9,7 @@ quoted answer is shown instead. `stream()` yields the tokens and finally the `An
 question, or chat messages, in; the `Answer` out), to compose with `|`, `.batch()` and so on.
 """
 
+import copy
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -229,6 +230,22 @@ class NewsAssistant:
         """
         return RunnableLambda(lambda value: self.ask(**runnable_input(value)),
                               name="NewsAssistant")
+
+    def search(self, question: str, *, filters: PassageFilter | None = None,
+               history: list[str] | None = None) -> list:
+        """The reranked passages (LangChain `Document`s, best first) `stream()` answers from."""
+        state = self.chain.invoke({"question": question, "filters": filters or PassageFilter(),
+                                   "history": history or []})
+        return state["reranked"].documents
+
+    def without_model(self) -> "NewsAssistant":
+        """This assistant answering without its language model (same index and models)."""
+        if self.generator is None:
+            return self
+        twin = copy.copy(self)
+        twin.chat_model = twin.generator = None
+        twin.chain = build_chain(self.retriever, self.reranker, None)
+        return twin
 
     def _extractive(self, state: dict, draft: Draft, timings: dict,
                     generation: Generation) -> Answer:

@@ -214,6 +214,7 @@ def loadtest_command(
     llm: Annotated[Optional[str], typer.Option("--llm", help="Model for the app started here (see newsqa serve --llm).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="JSON report path (default <data_dir>/loadtest-runs/<timestamp>.json).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report (without per-request records) as JSON.")] = False,
+    route: Annotated[str, typer.Option("--route", help="What the sessions call: page (the /chat event, via gradio_client), api (POST /api/ask) or openai (POST /v1/chat/completions).")] = "page",
 ) -> None:
     """Many chat sessions at once against the web app: latency, answers/s, errors.
 
@@ -233,7 +234,7 @@ def loadtest_command(
     login = (parse_auth(auth) or [None])[0] if auth else None
     with (nullcontext(url) if url else started_app(llm=llm, log=log)) as target:
         report = run_loadtest(target, sessions=sessions, seconds=seconds, questions=question,
-                              auth=login, log=log)
+                              auth=login, route=route, log=log)
     if not url:
         concurrency, max_queue = queue_limits(settings if not llm else Settings(llm=llm))
         report["server"] = {"started_here": True, "ui_concurrency": concurrency,
@@ -255,7 +256,8 @@ def _print_loadtest(report: dict, console: Console) -> None:
 
     latency = report["latency_ms"]
     table = Table(title=f"newsqa loadtest: {report['sessions']} sessions for "
-                        f"{report['seconds']:g} s against {report['url']}")
+                        f"{report['seconds']:g} s against {report['url']} "
+                        f"({report.get('route', 'page')})")
     table.add_column("measure")
     table.add_column("value", justify="right")
     server = report.get("server")

@@ -12,6 +12,12 @@ exception (including Gradio's "Queue is full") counts as an error, and an answer
 the expected cited text (or a decline where one is expected) counts as wrong. With no
 `--url` the app is started here (`newsqa serve` on a free 127.0.0.1 port, fresh index
 of the sample articles, NEWSQA_* settings taken from this environment) and stopped after.
+
+`route` picks what the sessions call: `page` (the default) is the `/chat` event through
+`gradio_client`; `api` is `POST /api/ask` and `openai` is `POST /v1/chat/completions`
+(not streamed), each session with its own HTTP connection and the login, if any, as a
+bearer token. Each HTTP request is one standalone question (no history), and its answer
+is checked on the answer text plus the cited titles and quotes, as on the page.
 """
 
 import json
@@ -38,6 +44,7 @@ SAMPLE_QUESTIONS: list[tuple[str, str | None]] = [
 ]
 DECLINE = "could not find this"
 CITATION = "[1]"
+ROUTES = ("page", "api", "openai")
 Log = Callable[[str], None]
 
 
@@ -85,6 +92,52 @@ def chat_arguments(client, question: str) -> dict:
     return arguments
 
 
+class HttpSession:
+    """One program asking over HTTP: `/api/ask` or `/v1/chat/completions`."""
+
+    def __init__(self, url: str, route: str, auth: tuple[str, str] | None, timeout: float):
+        import httpx
+
+        headers = {"Authorization": f"Bearer {auth[0]}:{auth[1]}"} if auth else {}
+        self.route = route
+        self.client = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout)
+
+    def ask(self, question: str) -> str:
+        if self.route == "api":
+            response = self.client.post("/api/ask", json={"question": question})
+        else:
+            response = self.client.post("/v1/chat/completions", json={
+                "model": "newsqa", "messages": [{"role": "user", "content": question}]})
+        if response.status_code != 200:
+            raise NewsqaError(f"HTTP {response.status_code}: {response.text[:300]}")
+        body = response.json()
+        if self.route == "api":
+            cited = [f"{c['title']}: {c['quote']}" for c in body.get("citations") or []]
+            return "\n".join([body["answer"], *cited])
+        return body["choices"][0]["message"]["content"]
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def http_sessions(url: str, route: str, sessions: int, auth, timeout: float) -> list[HttpSession]:
+    """`sessions` HTTP sessions, after one check that the route answers at all."""
+    import httpx
+
+    clients = [HttpSession(url, route, auth, timeout) for _ in range(sessions)]
+    path = "/api/stats" if route == "api" else "/v1/models"
+    try:
+        status = clients[0].client.get(path).status_code
+    except httpx.HTTPError as error:
+        raise NewsqaError(f"Cannot reach {url}: {error}") from None
+    if status == 401:
+        raise NewsqaError(f"{url} wants a login: give --auth user:password.")
+    if status != 200:
+        raise NewsqaError(f"{url}{path.lstrip('/')} answered HTTP {status}; is this a newsqa "
+                          "app with the program routes?")
+    return clients
+
+
 @contextmanager
 def started_app(data_dir: Path | None = None, llm: str | None = None, timeout: float = 300,
                 log: Log = print) -> Iterator[str]:
@@ -106,8 +159,10 @@ def started_app(data_dir: Path | None = None, llm: str | None = None, timeout: f
 
 def run_loadtest(url: str, *, sessions: int = 20, seconds: float = 60,
                  questions: list[str] | None = None, auth: tuple[str, str] | None = None,
-                 request_timeout: float = 300, log: Log = print) -> dict:
+                 request_timeout: float = 300, route: str = "page", log: Log = print) -> dict:
     """Drive `sessions` concurrent chat sessions at `url` for `seconds`; the report dict.
+
+    `route`: page (gradio_client's /chat), api (/api/ask) or openai (/v1/chat/completions).
 
     Custom `questions` are not checked for correctness (only errors count); without them
     the sample-article questions are asked and checked. A request without an answer after
@@ -117,6 +172,8 @@ def run_loadtest(url: str, *, sessions: int = 20, seconds: float = 60,
 
     if sessions < 1 or seconds <= 0:
         raise NewsqaError("--sessions must be at least 1 and --seconds more than 0.")
+    if route not in ROUTES:
+        raise NewsqaError(f"--route must be one of {', '.join(ROUTES)}, not {route!r}.")
     checked = not questions
     asked = [(q, None) for q in questions] if questions else SAMPLE_QUESTIONS
     expected = dict(asked)
@@ -124,14 +181,17 @@ def run_loadtest(url: str, *, sessions: int = 20, seconds: float = 60,
     def connect(_):
         return Client(url, auth=auth, verbose=False)
 
-    log(f"Connecting {sessions} sessions to {url} …")
-    try:
-        with ThreadPoolExecutor(max_workers=min(sessions, 8)) as pool:
-            clients = list(pool.map(connect, range(sessions)))
-    except Exception as error:  # gradio_client's own message says what is wrong
-        hint = " Give --auth user:password." if "login" in str(error).lower() else ""
-        raise NewsqaError(f"Cannot open a chat session at {url}: {error}{hint}") from None
-    arguments = {q: chat_arguments(clients[0], q) for q, _ in asked}
+    log(f"Connecting {sessions} sessions to {url} ({route}) …")
+    if route == "page":
+        try:
+            with ThreadPoolExecutor(max_workers=min(sessions, 8)) as pool:
+                clients = list(pool.map(connect, range(sessions)))
+        except Exception as error:  # gradio_client's own message says what is wrong
+            hint = " Give --auth user:password." if "login" in str(error).lower() else ""
+            raise NewsqaError(f"Cannot open a chat session at {url}: {error}{hint}") from None
+        arguments = {q: chat_arguments(clients[0], q) for q, _ in asked}
+    else:
+        clients = http_sessions(url, route, sessions, auth, request_timeout)
     records: list[Request] = []
     lock = threading.Lock()
     cpu_before = time.process_time()  # this process: the load generator's own CPU use
@@ -145,12 +205,14 @@ def run_loadtest(url: str, *, sessions: int = 20, seconds: float = 60,
             turn += 1
             started = time.monotonic()
             record = Request(number, question, round(started - begin, 3), 0.0)
-            job = client.submit(api_name="/chat", **arguments[question])
+            job = client.submit(api_name="/chat", **arguments[question]) if route == "page" else None
             try:
-                record.answer = answer_text(job.result(timeout=request_timeout))
+                record.answer = (answer_text(job.result(timeout=request_timeout)) if job
+                                 else client.ask(question))
                 record.wrong = is_wrong(expected[question], record.answer, checked)
             except TimeoutError:
-                job.cancel()
+                if job:
+                    job.cancel()
                 record.error = f"TimeoutError: no answer within {request_timeout:g} s"
             except Exception as error:  # what a user would see: recorded, not raised
                 record.error = f"{type(error).__name__}: {error}"[:500]
@@ -177,6 +239,7 @@ def run_loadtest(url: str, *, sessions: int = 20, seconds: float = 60,
         client.close()
     report = summarize(records, url=url, sessions=sessions, seconds=seconds, wall_s=wall,
                        questions=asked, checked=checked)
+    report["route"] = route
     # On a 2-core box the sessions' threads take CPU from the app they measure.
     report["load_generator_cpu_s"] = round(generator_cpu, 1)
     return report

@@ -9,7 +9,8 @@ is Gradio's (`launch(auth=[(user, password), ...])` compares passwords in consta
 `NEWSQA_AUTH` is either `user:password[,user2:password2]` or the path of a file with one
 `user:password` per line (`#` comments and blank lines allowed; use a file when a password
 holds a comma). Error messages name the entry or line, never its text: a line without a
-colon may well be a password.
+colon may well be a password. The program routes take the same logins as a bearer token or
+HTTP Basic (newsqa/api_guard.py).
 """
 
 import ipaddress

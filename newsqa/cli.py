@@ -140,7 +140,8 @@ def serve(
     samples: Annotated[bool, typer.Option(help="Ingest the bundled sample articles when the index is empty.")] = True,
     auth: Annotated[Optional[str], typer.Option("--auth", help="Login: user:password[,user2:password2] or a file of user:password lines (env NEWSQA_AUTH; prefer the env or a file, command lines are visible to other users). Required for any --host but loopback.")] = None,
 ) -> None:
-    """Start the chat UI in the browser.
+    """Start the chat UI in the browser, with the REST (/api), OpenAI-compatible (/v1) and
+    MCP (/mcp) routes on the same port (documented at /docs).
 
     Only this machine can reach it unless --host says otherwise; any other address needs
     a login (NEWSQA_AUTH or --auth).

@@ -208,3 +208,14 @@ class Settings(BaseSettings):
     ui_ingest: bool = Field(
         True, description="Show the UI's 'Add articles' tab (false: a read-only page whose "
                           "visitors can ask but not add to the index).")
+
+    # --- programs: REST, OpenAI-compatible and MCP routes (newsqa/api*.py, newsqa/server.py) ---
+    api_max_body_kb: int = Field(
+        256, ge=1, description="Largest JSON request body the API routes read, in KB (larger: "
+                               "HTTP 413 before any work). /api/ingest uploads are capped by "
+                               "max_upload_mb per file times max_ingest_files instead.")
+    max_question_chars: int = Field(2000, ge=10, description="Longest question the API accepts.")
+    max_history_turns: int = Field(
+        20, ge=0, description="Earlier questions (or chat messages) an API request may send.")
+    max_ingest_files: int = Field(20, ge=1, description="Files one /api/ingest request may upload.")
+    max_ingest_urls: int = Field(20, ge=1, description="URLs one /api/ingest or add_articles call may give.")

@@ -15,7 +15,9 @@ streamed. It keeps the contract of the `gr.ChatInterface` this page replaced, so
 the load test and `newsqa bench` keep working; the page itself uses separate, undocumented
 events because it also fills the sources panel.
 
-Bound to 127.0.0.1 unless told otherwise, analytics and share links off. On first start
+`serve` runs the page inside newsqa/server.py's app, beside the REST, OpenAI-compatible and
+MCP routes, on one port. Bound to 127.0.0.1 unless told otherwise, analytics and share
+links off. On first start
 with an empty index it ingests the bundled sample articles so there is something to ask.
 """
 
@@ -26,20 +28,21 @@ from newsqa.settings import Settings
 from newsqa.ui_add import LiveStats, collect_inputs, ingest_summary_html  # noqa: F401
 from newsqa.ui_ask import user_questions  # noqa: F401 (imported from here by tests)
 from newsqa.ui_events import wire
-from newsqa.ui_layout import PAGE_CSS, layout
+from newsqa.ui_layout import layout
 
 log = logging.getLogger(__name__)
 
 
-def build_app(assistant: NewsAssistant):
-    """The page (not launched): layout, then its events. Launch it with `css=PAGE_CSS`
-    (Gradio 6 takes page CSS in launch(); `serve` does)."""
+def build_app(assistant: NewsAssistant, gate=None):
+    """The page (not launched): layout, then its events. Serve it with `css=PAGE_CSS`
+    (Gradio 6 takes page CSS at launch or mount; `serve` does). `gate`: the answer limit shared
+    with the API routes (newsqa/gate.py)."""
     import gradio as gr
 
     live = LiveStats(assistant.store)
     with gr.Blocks(title="newsqa", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         page = layout(live.current(), ingest=assistant.settings.ui_ingest)
-        wire(page, assistant, live, app)
+        wire(page, assistant, live, app, gate)
     return app
 
 
@@ -90,22 +93,26 @@ def upload_limit_bytes(settings: Settings) -> int:
 
 
 def serve(settings: Settings, *, with_samples: bool = True, block: bool = True):
-    """Start the UI. A non-loopback bind without credentials stops here, before any model
-    loads (newsqa/auth.py); share links stay off whatever GRADIO_SHARE says."""
+    """Start the UI, with the program routes beside it on the same port (newsqa/server.py).
+    A non-loopback bind without credentials stops here, before any model loads
+    (newsqa/auth.py); there are no share links."""
     from newsqa.auth import launch_credentials
+    from newsqa.gate import AnswerGate
+    from newsqa.server import RunningServer, build_server
 
     credentials = launch_credentials(settings)
     assistant = NewsAssistant(settings)  # loads the language model too, if one is set
     if with_samples:
         ensure_sample_articles(assistant)
     assistant.warm_up()
-    app = build_app(assistant)
     concurrency, max_queue = queue_limits(settings)
+    gate = AnswerGate(concurrency, max_queue)  # the page's limit, shared with the APIs
+    app = build_app(assistant, gate)
     app.queue(default_concurrency_limit=concurrency, max_size=max_queue)
-    app.launch(server_name=settings.host, server_port=settings.port, share=False, css=PAGE_CSS,
-               auth=credentials, max_file_size=upload_limit_bytes(settings),
-               prevent_thread_lock=True, quiet=True)  # Gradio's banner suggests share links
-    print(f"Ready: open {app.local_url} in a browser (Ctrl+C stops it).", flush=True)
+    server = RunningServer(build_server(app, assistant, settings, credentials, gate),
+                           settings.host, settings.port).start()
+    print(f"Ready: open {server.local_url} in a browser (Ctrl+C stops it). Programs: "
+          f"{server.local_url}docs", flush=True)
     if block:
-        app.block_thread()
-    return app
+        server.block_thread()
+    return server

@@ -7,6 +7,7 @@ wrong), and `panel_html` wraps the sources panel with the turn's state. The even
 """
 
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from newsqa.assistant.chain import NewsAssistant
@@ -48,16 +49,24 @@ def filters_note(as_of: str = "", since: str = "", until: str = "", sources=()) 
 
 
 def answer_turns(assistant: NewsAssistant, message: str, earlier: list[str], *, as_of="",
-                 since="", until="", sources=()) -> Iterator[Reply]:
+                 since="", until="", sources=(), gate=None) -> Iterator[Reply]:
     """Stream one question: a model's draft as it is written, then the checked, cited answer.
 
     A `NewsqaError` (a date that cannot be read, an unreachable model server) becomes a
-    message that says what to do, never a traceback.
+    message that says what to do, never a traceback. With a `gate` (newsqa/gate.py) the
+    answer holds one of its slots, shared with the API routes, while it is computed.
     """
     if not message or not message.strip():
         yield Reply([{"role": "assistant", "content": "Please type a question."}],
                     error="Please type a question.")
         return
+    with gate.slot() if gate is not None else nullcontext():
+        yield from _turns(assistant, message, earlier, as_of=as_of, since=since, until=until,
+                          sources=sources)
+
+
+def _turns(assistant: NewsAssistant, message: str, earlier: list[str], *, as_of, since, until,
+           sources) -> Iterator[Reply]:
     draft = ""
     try:
         for item in assistant.stream(message, as_of=as_of or None, since=since or None,

@@ -21,8 +21,9 @@ from newsqa.ui_ask import answer_turns, filters_note, panel_html, user_questions
 from newsqa.ui_layout import EXAMPLES, PANEL_PLACEHOLDER, Page
 
 
-def wire(page: Page, assistant: NewsAssistant, live: LiveStats, app) -> None:
-    """Attach every event of the page; call inside `with gr.Blocks(...) as app`."""
+def wire(page: Page, assistant: NewsAssistant, live: LiveStats, app, gate=None) -> None:
+    """Attach every event of the page; call inside `with gr.Blocks(...) as app`. Answers
+    hold a slot of `gate` (newsqa/gate.py), the limit shared with the API routes."""
     import gradio as gr
 
     from newsqa.index.pipeline import IngestReport, ingest
@@ -56,7 +57,7 @@ def wire(page: Page, assistant: NewsAssistant, live: LiveStats, app) -> None:
         number = len(user_questions(history))  # this question is the last of them
         yield history, panel_html(None, note, number), gr.skip()
         for reply in answer_turns(assistant, message, list(asked or []), as_of=as_of,
-                                  since=since, until=until, sources=sources or ()):
+                                  since=since, until=until, sources=sources or (), gate=gate):
             yield ([*history, *reply.messages], panel_html(reply, note, number),
                    [*(asked or []), message])
 
@@ -70,7 +71,7 @@ def wire(page: Page, assistant: NewsAssistant, live: LiveStats, app) -> None:
         session are used to read follow-ups.
         """
         for reply in answer_turns(assistant, message, list(asked or []), as_of=as_of,
-                                  since=since, until=until, sources=sources or ()):
+                                  since=since, until=until, sources=sources or (), gate=gate):
             yield reply.messages, [*(asked or []), message]
 
     # -- adding articles

@@ -74,3 +74,22 @@ def test_a_full_queue_is_reported_readably(tmp_path):
     assert report["server"] == {"started_here": True, "ui_concurrency": 1, "max_queue": 1}
     assert all("Queue is full" in error for error in report["first_errors"]), report["first_errors"]
     assert report["answers"] > 0 and report["wrong_answers"] == 0
+
+
+def test_programs_get_503_when_the_shared_line_is_full(tmp_path):
+    """/api/ask has the page's limits: with one answering and one waiting, the other
+    sessions are refused at once with a 503 that says to try again, and every answer that
+    is given is right."""
+    out = tmp_path / "report.json"
+    env = {**{k: v for k, v in os.environ.items() if k != "NEWSQA_AUTH"},
+           "NEWSQA_UI_CONCURRENCY": "1", "NEWSQA_MAX_QUEUE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "newsqa.cli", "loadtest", "--route", "api", "--sessions", "6",
+         "--seconds", "6", "--json", "--out", str(out)], env=env, capture_output=True,
+        text=True, timeout=300, check=False)
+    assert done.returncode == 1, done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["route"] == "api" and report["errors"] > 0
+    for error in report["first_errors"]:
+        assert "HTTP 503" in error and "Try again" in error, error
+    assert report["answers"] > 0 and report["wrong_answers"] == 0

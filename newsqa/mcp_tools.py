@@ -1,0 +1,114 @@
+"""The MCP server: `ask_news`, `search_news` and (where adding is on) `add_articles`.
+
+Agents speak MCP; these tools let one ask the news and get the cited answer, search for
+passages, or add articles, over streamable HTTP at `/mcp` on the page's port, behind the
+same login and the same answer limit as everything else (newsqa/api_guard.py,
+newsqa/gate.py).
+
+Built with the `mcp` SDK's FastMCP rather than Gradio's MCP support: Gradio would turn
+the page's `/chat` event into a tool with the page's argument names and chat-message
+output, without `add_articles` (the page's ingest is an undocumented event), and serves it
+at /gradio_api/mcp outside our login for programs; here each tool has its own name,
+arguments, limits and output (the answer text with its sources, and the `ask --json`
+object as structured content). Stateless, JSON responses: no session to keep between
+calls, so any number of clients can connect.
+"""
+
+from typing import Annotated
+
+from mcp.server.fastmcp import FastMCP
+from mcp.server.transport_security import TransportSecuritySettings
+from mcp.types import CallToolResult, TextContent
+from pydantic import Field
+
+from newsqa.api import passage_filter, passage_json, run_ingest, url_list
+from newsqa.api_errors import ApiError
+from newsqa.api_models import Filters
+from newsqa.assistant.chain import NewsAssistant
+from newsqa.gate import AnswerGate
+from newsqa.reply_text import reply_text
+
+Date = Annotated[str | None, Field(None, max_length=40, description="YYYY-MM-DD")]
+
+
+def transport_security(loopback_only: bool) -> TransportSecuritySettings:
+    """On loopback without a login, refuse requests whose Host is not this machine (a web
+    page's DNS-rebinding trick); a server bound wider requires the login instead."""
+    if not loopback_only:
+        return TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    return TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost"],
+        allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"])
+
+
+def build_mcp(assistant: NewsAssistant, gate: AnswerGate, ingest_gate: AnswerGate, *,
+              loopback_only: bool) -> FastMCP:
+    settings = assistant.settings
+    Question = Annotated[str, Field(min_length=1, max_length=settings.max_question_chars)]
+    History = Annotated[list[Annotated[str, Field(max_length=settings.max_question_chars)]],
+                        Field(max_length=settings.max_history_turns)]
+    Sources = Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=50)]
+    server = FastMCP("newsqa", instructions=(
+        "Answers questions about the indexed news articles, quoting them with [n] citations; "
+        "declines when the articles do not hold the answer."),
+        stateless_http=True, json_response=True, streamable_http_path="/mcp",
+        transport_security=transport_security(loopback_only), log_level="WARNING")
+
+    def filters_of(as_of, since, until, sources):
+        return passage_filter(Filters(as_of=as_of, since=since, until=until,
+                                      sources=sources or []))
+
+    @server.tool()
+    async def ask_news(question: Question, history: History | None = None,
+                       as_of: Date = None, since: Date = None, until: Date = None,
+                       sources: Sources | None = None) -> CallToolResult:
+        """Answer a question from the news articles. The text is the answer with [n] markers,
+        then its sources with the quoted sentences; the structured result holds the
+        citations. history: earlier questions, oldest first, for follow-ups. as_of/since/
+        until: YYYY-MM-DD dates; sources: publisher names."""
+        filters = filters_of(as_of, since, until, sources)
+        answer = await gate.run(lambda: assistant.ask(question, filters=filters,
+                                                      history=list(history or [])))
+        return CallToolResult(content=[TextContent(type="text", text=reply_text(answer))],
+                              structuredContent=answer.public_dict())
+
+    @server.tool()
+    async def search_news(query: Question, as_of: Date = None, since: Date = None,
+                          until: Date = None, sources: Sources | None = None) -> CallToolResult:
+        """Find the passages of the news articles that best match a query, best first, with
+        title, source, date, URL and score."""
+        filters = filters_of(as_of, since, until, sources)
+        documents = await gate.run(lambda: assistant.search(query, filters=filters))
+        passages = [passage_json(rank, d) for rank, d in enumerate(documents, 1)]
+        lines = [f"[{p['rank']}] {p['title']} — {p['source'] or 'unknown source'} · "
+                 f"{p['published'] or 'undated'} · score {p['score']:.2f}\n{p['text']}"
+                 for p in passages] or ["No passage matches."]
+        return CallToolResult(content=[TextContent(type="text", text="\n\n".join(lines))],
+                              structuredContent={"query": query, "passages": passages})
+
+    if settings.ui_ingest:
+        @server.tool()
+        async def add_articles(
+                text: Annotated[str, Field("", max_length=settings.api_max_body_kb * 1024,
+                                           description="A pasted article: title on the first "
+                                                       "line, optional Source:/Date:/URL: lines.")] = "",
+                urls: Annotated[list[str], Field(max_length=settings.max_ingest_urls)] | None = None,
+        ) -> CallToolResult:
+            """Add articles to the index: pasted text and/or article or feed URLs. Says what
+            was added, updated, unchanged or skipped and why."""
+            try:
+                addresses = url_list(urls or [], settings.max_ingest_urls)
+            except ApiError as error:
+                raise ValueError(error.message) from None
+            if not text.strip() and not addresses:
+                raise ValueError("Nothing to add: give text (a pasted article) or urls.")
+            summary = await ingest_gate.run(lambda: run_ingest(assistant, [], text, addresses))
+            lines = [summary["summary"]]
+            lines += [f"added: {a['label'] or a['article_id']}" for a in summary["new"]]
+            lines += [f"updated: {a['label'] or a['article_id']}" for a in summary["updated"]]
+            lines += [f"skipped {s['origin']}: {s['reason']}" for s in summary["skipped"]]
+            return CallToolResult(content=[TextContent(type="text", text="\n".join(lines))],
+                                  structuredContent=summary)
+
+    return server

@@ -1,0 +1,131 @@
+"""One process, one port, one login: the page, the REST API, OpenAI-compatible chat and MCP.
+
+The page is a Gradio app; Gradio is built on FastAPI, so the program routes are FastAPI
+routes in an outer app with the page mounted at "/" (`gr.mount_gradio_app`, Gradio's
+documented way to sit beside other routes), all served by one uvicorn server:
+
+    /api/ask  /api/search  /api/ingest  /api/stats  /healthz   REST (newsqa/api.py)
+    /v1/chat/completions  /v1/models                            OpenAI (newsqa/openai_api.py)
+    /mcp                                                        MCP (newsqa/mcp_tools.py)
+    /docs  /openapi.json                                        the API's documentation
+    everything else                                             the page and /gradio_api
+
+The page keeps Gradio's login form; the program routes take the same `NEWSQA_AUTH`
+logins as a bearer token or HTTP Basic, and have their body limits, in `api_guard.py`. All
+answers, the page's included, share one limit (newsqa/gate.py) of the page's size.
+"""
+
+import contextlib
+import errno
+import socket
+import threading
+import time
+
+from newsqa.errors import NewsqaError
+from newsqa.settings import Settings
+
+DESCRIPTION = """Ask questions about the indexed news articles; every answer cites its passages.
+
+With a login configured (NEWSQA_AUTH), send `Authorization: Bearer user:password` or HTTP
+Basic. The OpenAI-compatible chat is at `/v1` (model `newsqa`), the MCP server at `/mcp`."""
+
+
+def build_server(blocks, assistant, settings: Settings, credentials, gate):
+    """The outer FastAPI app: program routes, their guard, and the page mounted at '/'."""
+    import gradio as gr
+    from fastapi import Depends, FastAPI
+    from fastapi.security import HTTPBearer
+
+    from newsqa import __version__ as version
+    from newsqa.api import api_router
+    from newsqa.api_errors import install
+    from newsqa.api_guard import ProgramGuard
+    from newsqa.api_models import request_models
+    from newsqa.auth import is_loopback
+    from newsqa.gate import AnswerGate
+    from newsqa.mcp_tools import build_mcp
+    from newsqa.openai_api import openai_router
+    from newsqa.ui import upload_limit_bytes
+    from newsqa.ui_layout import PAGE_CSS
+
+    ingest_gate = AnswerGate(1, 4, name="ingest")  # the page's ingest runs one at a time too
+    models = request_models(settings)
+    mcp = build_mcp(assistant, gate, ingest_gate,
+                    loopback_only=credentials is None and is_loopback(settings.host))
+    mcp_app = mcp.streamable_http_app()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        async with mcp.session_manager.run():
+            yield
+
+    app = FastAPI(title="newsqa", version=version, description=DESCRIPTION,
+                  docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
+                  lifespan=lifespan)
+    install(app)
+    # Documents the bearer login in /docs (its "Authorize" button); ProgramGuard enforces it.
+    documented = {"dependencies": [Depends(HTTPBearer(auto_error=False))]} if credentials else {}
+    app.include_router(api_router(assistant, gate, ingest_gate, models, **documented))
+    app.include_router(openai_router(assistant, gate, models, **documented))
+    app.router.routes.extend(mcp_app.routes)  # /mcp
+    upload_limit = upload_limit_bytes(settings)
+    app.add_middleware(ProgramGuard, logins=credentials,
+                       json_limit=settings.api_max_body_kb * 1024,
+                       upload_limit=upload_limit * settings.max_ingest_files + 1024 * 1024)
+    # Last: the page catches every path the routes above do not.
+    gr.mount_gradio_app(app, blocks, path="/", auth=credentials, max_file_size=upload_limit,
+                        css=PAGE_CSS, show_error=False, server_name=settings.host,
+                        server_port=settings.port)
+    return app
+
+
+def check_port_free(host: str, port: int) -> None:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise NewsqaError(f"Port {port} on {host} is already in use: stop the other "
+                                  "program or pass --port (NEWSQA_PORT).") from None
+            raise NewsqaError(f"Cannot listen on {host}:{port}: {error.strerror}.") from None
+
+
+class RunningServer:
+    """A uvicorn server on its own thread; `local_url`, `block_thread()`, `close()`."""
+
+    def __init__(self, app, host: str, port: int):
+        import uvicorn
+
+        check_port_free(host, port)
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                access_log=False, timeout_graceful_shutdown=5)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="newsqa-server",
+                                       daemon=True)
+        shown = "127.0.0.1" if host in ("", "0.0.0.0") else host
+        self.local_url = f"http://{shown}:{port}/"
+
+    def start(self, timeout: float = 60) -> "RunningServer":
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise NewsqaError(f"The server did not start on {self.local_url}; see the "
+                                  "messages above.")
+            time.sleep(0.05)
+        return self
+
+    def block_thread(self) -> None:
+        try:
+            while self.thread.is_alive():
+                self.thread.join(0.5)
+        except KeyboardInterrupt:
+            print("Stopping…", flush=True)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        if self.thread.is_alive() and threading.current_thread() is not self.thread:
+            self.thread.join(10)
