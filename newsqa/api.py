@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from newsqa.api_errors import ApiError
 from newsqa.api_models import Filters, RequestModels
@@ -22,7 +22,7 @@ from newsqa.assistant.chain import NewsAssistant
 from newsqa.errors import FilterError
 from newsqa.gate import AnswerGate
 from newsqa.index.filters import PassageFilter
-from newsqa.ui_add import LiveStats, article_labels, collect_inputs, display_origin
+from newsqa.ui_add import LiveStats, article_labels, collect_inputs, display_origin, uploader
 
 INGEST_SWITCH = "NEWSQA_UI_INGEST"
 
@@ -87,14 +87,29 @@ def ingest_json(report, skipped_before: list, labels: dict[str, str], upload_fol
     }
 
 
-def run_ingest(assistant: NewsAssistant, files: list[Path], text: str, urls: list[str]) -> dict:
-    """One "Add" of the page, from a program: the same inputs, checks and `ingest()`."""
+def program_owner(request: Request | None) -> str:
+    """Whose uploads a program's are (`ui_add.uploader`): the login it presented, else
+    `program` (without logins, programs cannot be told apart)."""
+    from types import SimpleNamespace
+
+    from newsqa.api_guard import presented_login
+
+    login = presented_login(dict(request.scope.get("headers") or [])) if request else None
+    user = login.partition(":")[0].strip() if login else ""
+    return uploader(SimpleNamespace(username=user)) if user else "program"
+
+
+def run_ingest(assistant: NewsAssistant, files: list[Path], text: str, urls: list[str],
+               owner: str = "program") -> dict:
+    """One "Add" of the page, from a program: the same inputs, checks and `ingest()`; each
+    login's uploads are its own, as on the page."""
     from newsqa.index.pipeline import IngestReport, ingest
 
     settings = assistant.settings
     upload_folder = Path(settings.data_dir) / "uploads"
     # As strings: collect_inputs reads a `.name` attribute as Gradio's temp-file path.
-    found = collect_inputs([str(f) for f in files], text, "\n".join(urls), upload_folder)
+    found = collect_inputs([str(f) for f in files], text, "\n".join(urls), upload_folder,
+                           owner=owner)
     report = (ingest(found.items, settings, embedder=assistant.embedder, store=assistant.store)
               if found.items else IngestReport())
     labels = article_labels(assistant.store, [*report.new, *report.updated])
@@ -139,7 +154,7 @@ def api_router(assistant: NewsAssistant, gate: AnswerGate, ingest_gate: AnswerGa
 
     if settings.ui_ingest:
         @router.post("/api/ingest", tags=["articles"], summary="Add articles")
-        async def add(files: list[UploadFile] = File([], description="Article files (.txt .md .html .json .jsonl .rss .atom .xml)."),
+        async def add(http: Request, files: list[UploadFile] = File([], description="Article files (.txt .md .html .json .jsonl .rss .atom .xml)."),
                       text: str = Form("", description="A pasted article: title on the first line, optional Source:/Date:/URL: lines."),
                       urls: list[str] = Form([], description="Article or feed URLs (repeat the field, or one per line).")) -> dict:
             """Read, check and index articles as the page's "Add articles" does; returns what
@@ -167,7 +182,9 @@ def api_router(assistant: NewsAssistant, gate: AnswerGate, ingest_gate: AnswerGa
                     with target.open("wb") as out:
                         shutil.copyfileobj(upload.file, out)
                     saved.append(target)
-                return await ingest_gate.run(lambda: run_ingest(assistant, saved, text, addresses))
+                owner = program_owner(http) if settings.auth else "program"
+                return await ingest_gate.run(
+                    lambda: run_ingest(assistant, saved, text, addresses, owner))
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
     else:

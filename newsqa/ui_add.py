@@ -25,7 +25,7 @@ class IngestInputs:
 
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}")
-_OWNER_FOLDER = re.compile(r"(user-[^/]+|session-[0-9a-f]+|anonymous)/")
+_OWNER_FOLDER = re.compile(r"(user-[^/]+|session-[0-9a-f]+|anonymous|program)/")
 
 
 def uploader(request) -> str:

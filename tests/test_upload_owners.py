@@ -109,3 +109,36 @@ def test_skipped_uploads_are_named_without_the_server_path_or_owner(tmp_path):
         "uploaded feed.xml#entry-2")
     assert display_origin(str(folder / "old.txt"), folder) == "uploaded old.txt"
     assert display_origin("pasted (user-bob): Title", folder) == "pasted (user-bob): Title"
+
+
+def _program_request(login: str | None):
+    import base64
+
+    from starlette.requests import Request
+
+    headers = []
+    if login:
+        headers.append((b"authorization", b"Basic " + base64.b64encode(login.encode())))
+    return Request({"type": "http", "method": "POST", "path": "/api/ingest", "headers": headers})
+
+
+def test_programs_uploading_the_same_file_name_keep_each_logins_own(tmp_path, embedder, reranker):
+    """POST /api/ingest: each login's uploads are its own, as on the page."""
+    from newsqa.api import program_owner, run_ingest
+
+    assistant = NewsAssistant(Settings(data_dir=tmp_path / "data"), embedder=embedder,
+                              cross_encoder=reranker)
+    alice, bob = program_owner(_program_request("alice:pw")), program_owner(_program_request("bob:pw"))
+    assert (alice, bob) == ("user-alice", "user-bob")
+    assert program_owner(_program_request(None)) == "program"
+
+    def upload(text, owner):
+        path = _file(tmp_path / owner / str(len(text)), "report.txt", text)
+        return run_ingest(assistant, [path], "", [], owner)
+
+    assert len(upload(ALICE, alice)["new"]) == 1
+    assert len(upload(BOB, bob)["new"]) == 1  # not a replacement of Alice's
+    edited = upload(ALICE_EDITED, alice)
+    assert len(edited["updated"]) == 1 and not edited["new"]  # her own file, edited
+    answer = assistant.ask("What did the school choir win?")
+    assert "regional singing prize" in answer.answer
