@@ -14,16 +14,23 @@ What it measures, in order (README "Performance" has a table and the command):
    loaded before timing as for (3). Retrieval quality of both on the sample's questions:
    a passage among the top 5 holds the gold answer (newsqa: its chain's 5 passages after
    reranking; tutorial: `similarity_search(k=5)`; no date filters for either).
-5. **Store size**: the sample's index is grown with synthetic filler passages to 1k, 10k
-   and 100k passages. Each filler joins the first half of one real passage's sentences to
-   the second half of another's; its vector is the normalised sum of theirs plus Gaussian
-   noise (σ = 0.02 per dimension), so it is stored and searched like real text without
-   being embedded. At each size: p50/p95 of retrieve, rerank, answer and total over the
-   sample's questions, the process's resident memory then (`rss_mb`, what serving that
-   store takes) and its peak so far (`peak_rss_mb`, which includes the tutorial pipeline's
-   model and store from step 4).
-6. **Cold start**: a fresh `newsqa ask` process to its answer, and a fresh `newsqa serve`
-   process to the first answer through its HTTP API, on the sample's index.
+5. **Store size** (`--sizes`, default 1k, 10k, 100k; 1M takes about an hour here): the
+   sample's index is grown with synthetic filler passages. Each filler joins the first half
+   of one real passage's sentences to the second half of another's; its vector is the
+   normalised sum of theirs plus Gaussian noise (σ = 0.02 per dimension), so it is stored
+   and searched like real text without being embedded. It is written like any other row
+   (with a change number), and the keyword index takes it in by the same sync an ingest
+   uses (`keyword_sync_s`). At each size: p50/p95 of retrieve, rerank, answer and total
+   over the sample's questions; the bench process's resident memory (`rss_mb`) and peak
+   (`peak_rss_mb`, which includes the tutorial pipeline's model from step 4); the index
+   on disk (`disk_mb`: Chroma and keyword index); ten real articles held out of the sample
+   added to the full index (`add_s` end to end, `add_keyword_s` its keyword part); and
+   unless `--no-cold-starts`, a fresh `newsqa ask` and `newsqa serve` to their first
+   answer, with the server's resident memory then (`serving_rss_mb`: what serving that
+   index takes on its own).
+6. **Cold start** on the sample's index, as in (5).
+
+With `--out`, `bench.json` and `scaling.png` (the curves over sizes) are written there.
 """
 
 import json
@@ -214,7 +221,8 @@ def grow_store(store, target: int, seed: int = 0) -> int:
             number = have + added + k
             ids.append(f"filler-{number}")
             docs.append(text)
-            metas.append({**ma, "article_id": f"filler-{number // 16}", "position": number % 16,
+            metas.append({**{k: v for k, v in ma.items() if k != "seq"},  # gets its own
+                          "article_id": f"filler-{number // 16}", "position": number % 16,
                           "origin": FILLER_ORIGIN, "content_hash": "filler",
                           "source": "filler", "source_key": "filler"})
             vecs.append(vector / np.linalg.norm(vector))
@@ -268,8 +276,22 @@ def cold_start_ask(data_dir: Path, question: str) -> float:
     return round(time.perf_counter() - started, 2)
 
 
-def cold_start_app(data_dir: Path, question: str, timeout: float = 180) -> float:
-    """Spawn `newsqa serve` on a free localhost port; seconds until its API answers."""
+def process_rss_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def cold_start_app(data_dir: Path, question: str, timeout: float = 180,
+                   memory: dict | None = None) -> float:
+    """Spawn `newsqa serve` on a free localhost port; seconds until its API answers.
+
+    `memory["serving_rss_mb"]` gets the server's resident memory after that answer: what
+    serving this index takes, without the bench's own models and stores."""
     from gradio_client import Client
 
     from newsqa.eval.processes import free_port, http_ready, running_process
@@ -280,9 +302,12 @@ def cold_start_app(data_dir: Path, question: str, timeout: float = 180) -> float
     args = [sys.executable, "-m", "newsqa.cli", "serve", "--port", str(port),
             "--data-dir", str(data_dir), "--no-samples"]
     with running_process(args, data_dir.parent / "cold-start.log", lambda: http_ready(url, timeout=1),
-                         what="the app", timeout=timeout, poll=0.2):
+                         what="the app", timeout=timeout, poll=0.2) as process:
         Client(url, verbose=False).predict(question, api_name="/chat")
-        return round(time.perf_counter() - started, 2)
+        seconds = round(time.perf_counter() - started, 2)
+        if memory is not None:
+            memory["serving_rss_mb"] = process_rss_mb(process.pid)
+        return seconds
 
 
 def run_bench(*, quick: bool = False, articles: int | None = None, questions: int | None = None,
@@ -360,7 +385,8 @@ def run_bench(*, quick: bool = False, articles: int | None = None, questions: in
                 numbers["cold_start_ask_s"] = cold_start_ask(index_settings.data_dir,
                                                              sample.questions[0].question)
                 numbers["cold_start_app_s"] = cold_start_app(index_settings.data_dir,
-                                                             sample.questions[0].question)
+                                                             sample.questions[0].question,
+                                                             memory=numbers)
             by_size[str(size)] = numbers
             log(f"{size:>7} passages: {numbers}")
         result["by_size"] = by_size
@@ -378,6 +404,7 @@ def run_bench(*, quick: bool = False, articles: int | None = None, questions: in
         "answer_p95_ms_100k": big.get("total_p95_ms"),
         "retrieve_p50_ms_100k": big.get("retrieve_p50_ms"),
         "rss_mb_100k": big.get("rss_mb"),
+        "serving_rss_mb_100k": big.get("serving_rss_mb"),
         "peak_rss_mb_process": big.get("peak_rss_mb"),
         "cold_start_s": result["cold_start"]["app_s"],
         "cold_start_ask_s": result["cold_start"]["ask_s"],
@@ -388,6 +415,7 @@ def run_bench(*, quick: bool = False, articles: int | None = None, questions: in
             "answer_p50_ms_1m": million.get("total_p50_ms"),
             "retrieve_p50_ms_1m": million.get("retrieve_p50_ms"),
             "rss_mb_1m": million.get("rss_mb"),
+            "serving_rss_mb_1m": million.get("serving_rss_mb"),
             "cold_start_s_1m": million.get("cold_start_app_s"),
             "add_10_articles_s_1m": million.get("add_s"),
             "add_10_keyword_s_1m": million.get("add_keyword_s"),

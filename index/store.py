@@ -412,15 +412,15 @@ class PassageStore:
 
     def put_rows(self, ids: list[str], vectors: np.ndarray, documents: list[str],
                  metadatas: list[dict]) -> None:
-        """Write rows as given, each batch under a new change number (used to rebuild a
-        damaged collection, and by the bench to add filler)."""
+        """Write rows as given (used to rebuild a damaged collection, and by the bench to
+        add filler); a row without a change number gets one for its batch."""
         for i in range(0, len(ids), _PUT_BATCH):
             seq = _SEQUENCE.next()
             self._collection.upsert(
                 ids=ids[i:i + _PUT_BATCH],
                 embeddings=np.asarray(vectors[i:i + _PUT_BATCH], dtype=np.float32),
                 documents=documents[i:i + _PUT_BATCH],
-                metadatas=[{**m, "seq": seq} for m in metadatas[i:i + _PUT_BATCH]])
+                metadatas=[{**m, "seq": m.get("seq") or seq} for m in metadatas[i:i + _PUT_BATCH]])
 
     def delete_article(self, article_id: str) -> int:
         ids = self.passage_ids(article_id)

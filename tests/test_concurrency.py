@@ -25,7 +25,6 @@ from newsqa.index.pipeline import ingest, open_store
 from newsqa.index.recover import embedding_text
 from newsqa.settings import Settings
 
-from test_chroma_server import chroma_server  # noqa: F401  (a fixture)
 from test_crash_safety import forget_open_client, write_corpus
 
 NEWSQA = str(Path(sys.executable).parent / "newsqa")
