@@ -20,15 +20,26 @@ def shingles(text: str, size: int = 5) -> set[tuple[str, ...]]:
 
 
 def jaccard(a: set, b: set) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
+    if not a or not b or a.isdisjoint(b):  # most pairs: no set is built
+        return 0.0
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared)
 
 
-def collapse_duplicates(documents: list[Document], threshold: float = 0.6) -> list[Document]:
+def collapse_duplicates(documents: list[Document], threshold: float = 0.6,
+                        limit: int | None = None) -> list[Document]:
+    """The documents without near-duplicates of higher-ranked ones, at most `limit`.
+
+    Past the `limit`-th kept document, the rest are only compared with the kept ones (to
+    list them under the one they copy), not with each other: that work would be thrown away.
+    """
     kept: list[tuple[Document, set]] = []
     for doc in documents:
         signature = shingles(doc.page_content)
         twin = next((k for k, sig in kept if jaccard(signature, sig) >= threshold), None)
         if twin is None:
+            if limit is not None and len(kept) >= limit:
+                continue
             doc.metadata.setdefault("also_in", [])
             kept.append((doc, signature))
             continue

@@ -83,7 +83,7 @@ class NewsRetriever(BaseRetriever):
         ranked = sorted((pid for pid in fused if pid in hits), key=lambda pid: -fused[pid])
         documents = [_document(hits[pid], score=fused[pid], dense_score=dense_scores.get(pid),
                                keyword_score=keyword_scores.get(pid)) for pid in ranked]
-        return collapse_duplicates(documents, self.dedupe_threshold)[:k]
+        return collapse_duplicates(documents, self.dedupe_threshold, limit=k)
 
     async def _aget_relevant_documents(self, query: str, *,
                                        run_manager: AsyncCallbackManagerForRetrieverRun,

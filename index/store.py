@@ -298,9 +298,7 @@ class PassageStore:
         search `OVERFETCH` times as deep is tried first and filtered here; when at least `k`
         hits pass, they are exactly the filtered query's top `k`. Otherwise Chroma filters.
         """
-        if self.count() == 0:
-            return []
-        filtered = where is not None and where.active
+        filtered = where is not None and where.active  # (an empty store returns [] itself)
         if filtered:
             found = self._search(vector, k * OVERFETCH, None)
             keep = where.mask(np.array([int(m.get("published_day") or 0) for _, m in found]),
