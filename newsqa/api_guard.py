@@ -12,6 +12,9 @@ at once with 413, and a body that turns out longer while it streams in is cut of
 413 too. JSON routes get `api_max_body_kb`; /api/ingest gets room for `max_ingest_files`
 uploads of `max_upload_mb` each.
 
+With logins configured, each login also gets `api_rate_per_minute` requests a minute
+(`ratelimit.py`); past that, 429 with `Retry-After`.
+
 A pure ASGI middleware on the outer app, so it covers every program route, the mounted MCP
 app included, while the page (mounted Gradio, /gradio_api/...) keeps Gradio's own checks.
 """
@@ -22,6 +25,8 @@ import hmac
 import json
 
 from starlette.exceptions import HTTPException
+
+from newsqa.ratelimit import RateLimiter
 
 PROTECTED = ("/api", "/v1", "/mcp", "/docs", "/openapi.json", "/healthz")
 CHALLENGE = 'Bearer realm="newsqa", Basic realm="newsqa"'
@@ -81,11 +86,12 @@ async def _send_json(send, status: int, message: str, *, kind: str, code: str,
 
 class ProgramGuard:
     def __init__(self, app, *, logins: list[tuple[str, str]] | None, json_limit: int,
-                 upload_limit: int):
+                 upload_limit: int, rate_per_minute: int = 0):
         self.app = app
         self.logins = logins or None
         self.json_limit = json_limit
         self.upload_limit = upload_limit
+        self.rate = RateLimiter(rate_per_minute if self.logins else 0)
 
     def limit_for(self, path: str) -> int:
         return self.upload_limit if path.rstrip("/") == "/api/ingest" else self.json_limit
@@ -102,6 +108,16 @@ class ProgramGuard:
                              kind="authentication_error", code="unauthorized",
                              headers=[(b"www-authenticate", CHALLENGE.encode())])
             return
+        if self.rate.enabled and scope["path"] != "/healthz":
+            user = presented_login(headers).partition(":")[0].strip()
+            wait = self.rate.take(user)
+            if wait:
+                await _send_json(send, 429, f"Too many requests for login '{user}': at most "
+                                 f"{self.rate.per_minute} a minute (NEWSQA_API_RATE_PER_MINUTE); "
+                                 f"retry in {self.rate.retry_after(wait)} s.",
+                                 kind="rate_limit_error", code="rate_limited",
+                                 headers=[(b"retry-after", self.rate.retry_after(wait).encode())])
+                return
         limit = self.limit_for(scope["path"])
         declared = headers.get(b"content-length")
         if declared is not None:

@@ -71,7 +71,8 @@ def build_server(blocks, assistant, settings: Settings, credentials, gate):
     upload_limit = upload_limit_bytes(settings)
     app.add_middleware(ProgramGuard, logins=credentials,
                        json_limit=settings.api_max_body_kb * 1024,
-                       upload_limit=upload_limit * settings.max_ingest_files + 1024 * 1024)
+                       upload_limit=upload_limit * settings.max_ingest_files + 1024 * 1024,
+                       rate_per_minute=settings.api_rate_per_minute)
     # Last: the page catches every path the routes above do not.
     gr.mount_gradio_app(app, blocks, path="/", auth=credentials, max_file_size=upload_limit,
                         css=PAGE_CSS, show_error=False, server_name=settings.host,

@@ -215,6 +215,9 @@ class Settings(BaseSettings):
                                "HTTP 413 before any work). /api/ingest uploads are capped by "
                                "max_upload_mb per file times max_ingest_files instead.")
     max_question_chars: int = Field(2000, ge=10, description="Longest question the API accepts.")
+    api_rate_per_minute: int = Field(
+        120, ge=0, description="With logins (NEWSQA_AUTH): program requests one login may make "
+                               "per minute, bursts of a quarter of that (more: HTTP 429); 0: no limit.")
     max_history_turns: int = Field(
         20, ge=0, description="Earlier questions (or chat messages) an API request may send.")
     max_ingest_files: int = Field(20, ge=1, description="Files one /api/ingest request may upload.")

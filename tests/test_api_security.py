@@ -50,7 +50,8 @@ def server(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("api-auth-server")
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
-    env.update(NEWSQA_AUTH=f"{LOGIN},other:pw2", NEWSQA_UI_INGEST="false")
+    env.update(NEWSQA_AUTH=f"{LOGIN},other:pw2", NEWSQA_UI_INGEST="false",
+               NEWSQA_API_RATE_PER_MINUTE="600")  # bursts of 150: these tests stay under it
     log = data_dir / "server.log"
     with background_process(
             [sys.executable, "-m", "newsqa.cli", "serve", "--port", str(port), "--data-dir",
