@@ -3,7 +3,7 @@
 Dense vectors miss rare names, numbers and exact phrases; BM25 finds them. The index lives
 next to Chroma in `<data_dir>/keyword/` and follows the store by change sequence
 (`store.py`): a sync reads the rows written and the tombstones left since the last one it
-applied, so adding, replacing or removing N articles costs time in proportion to N, not to
+applied (with a Chroma server, and a few seconds before it: `SYNC_OVERLAP_US`), so adding, replacing or removing N articles costs time in proportion to N, not to
 the index. Why tantivy: measured on 300k real passages here, a query took 5 ms (SQLite
 FTS5's `bm25()` 470 ms, since it ranks every match; bm25s needs a full rebuild per
 change), an 80-passage add with commit 120 ms, 42 MB on disk. Its segments are immutable,
@@ -35,7 +35,10 @@ from newsqa.index.filters import PassageFilter
 from newsqa.index.store import PassageStore
 
 FORMAT = "tantivy-1"
-SYNC_OVERLAP_US = 60_000_000  # re-read the last minute of changes: clock steps between writers
+# With a Chroma server, writers on other machines may commit a change number a little out of
+# order (a slow upsert, clocks a little apart): a sync re-reads the last 10 s of changes.
+# An embedded store has one writer at a time (the ingest lock), committing in order.
+SYNC_OVERLAP_US = 10_000_000
 _STATE = "state.json"
 _DIRTY = "DIRTY"
 _FOLDER = re.compile(r"^t(\d+)(\.tmp)?$")
@@ -189,7 +192,8 @@ class KeywordIndex:
             return self.rebuild(store)
         started = time.perf_counter()
         state = self._state()
-        since = max(0, int(state["synced_seq"]) - SYNC_OVERLAP_US)
+        overlap = 0 if store.embedded else SYNC_OVERLAP_US
+        since = max(0, int(state["synced_seq"]) - overlap)
         rows = list(store.changed_since(since))
         gone = list(store.deleted_since(since))
         report = SyncReport()

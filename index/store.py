@@ -79,9 +79,9 @@ def _client(data_dir: Path, chroma_url: str | None):
 class _Sequence:
     """Change numbers: microseconds since the epoch, strictly increasing in this process.
 
-    Writers take turns (the ingest lock), so rows are committed in `seq` order; readers
-    re-read a short window before their last sync (`keyword.SYNC_OVERLAP_US`) to absorb
-    clock steps between machines."""
+    Writers on one machine take turns (the ingest lock), so rows are committed in `seq`
+    order; readers of a Chroma server re-read a short window before their last sync
+    (`keyword.SYNC_OVERLAP_US`) for writers on other machines."""
 
     def __init__(self):
         self._last = 0
