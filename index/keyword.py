@@ -194,21 +194,41 @@ class KeywordIndex:
         state = self._state()
         overlap = 0 if store.embedded else SYNC_OVERLAP_US
         since = max(0, int(state["synced_seq"]) - overlap)
-        rows = list(store.changed_since(since))
-        gone = list(store.deleted_since(since))
+        last = int(state["synced_seq"])
         report = SyncReport()
-        newest = max([int(state["synced_seq"]), *(int(m.get("seq") or 0) for _, _, m in rows),
-                      *(seq for _, seq in gone)])
-        if rows or gone:
-            written = {pid: int(meta.get("seq") or 0) for pid, _, meta in rows}
-            removals = [pid for pid, seq in gone if written.get(pid, -1) < seq]
-            self._write(self.folder / state["folder"], rows, removals, heap=_WRITER_HEAP)
-            # Rows of the overlap window were applied before: written again, not counted.
-            last = int(state["synced_seq"])
-            report.added = sum(seq > last for seq in written.values())
-            applied = set(removals)
-            report.removed = sum(seq > last for pid, seq in gone if pid in applied)
-        if newest != state["synced_seq"] or rows or gone:
+        written: dict[str, int] = {}  # id -> seq of each row applied, for the tombstones
+        writer = None
+        batch: list = []
+
+        def flush():
+            nonlocal writer
+            if writer is None:
+                writer = self._writer(self.folder / state["folder"], _WRITER_HEAP)
+            self._add(writer, batch)
+            batch.clear()
+
+        # Rows stream through in batches: a sync after a bulk load never holds them all.
+        for row in store.changed_since(since):
+            seq = int(row[2].get("seq") or 0)
+            written[row[0]] = seq
+            report.added += seq > last  # the overlap's rows are applied again, not counted
+            batch.append(row)
+            if len(batch) >= _DOC_BATCH:
+                flush()
+        if batch:
+            flush()
+        gone = list(store.deleted_since(since))
+        removals = [(pid, seq) for pid, seq in gone if written.get(pid, -1) < seq]
+        if removals and writer is None:
+            writer = self._writer(self.folder / state["folder"], _WRITER_HEAP)
+        for pid, seq in removals:
+            writer.delete_documents_by_term("id", pid)
+            report.removed += seq > last
+        if writer is not None:
+            writer.commit()
+            writer.wait_merging_threads()  # merge now, or this short-lived writer drops them
+        newest = max([last, *written.values(), *(seq for _, seq in gone)])
+        if newest != last or written or gone:
             _replace_json(self.folder / _STATE, {**state, "synced_seq": newest})
         self.last_sync = time.time()
         report.seconds = time.perf_counter() - started
@@ -252,14 +272,6 @@ class KeywordIndex:
         import tantivy
 
         return tantivy.Index(_schema(), str(path), reuse=True).writer(heap, 1)
-
-    def _write(self, path: Path, rows: list, removals: list[str], *, heap: int) -> None:
-        writer = self._writer(path, heap)
-        for pid in removals:
-            writer.delete_documents_by_term("id", pid)
-        self._add(writer, rows)
-        writer.commit()
-        writer.wait_merging_threads()  # merge now, or this short-lived writer drops the merges
 
     @staticmethod
     def _add(writer, rows: list) -> int:
