@@ -128,10 +128,8 @@ class KeywordIndex:
         """No change in the store that this index has not applied (two cheap queries)."""
         if self._needs_rebuild(store):
             return False
-        since = self._state()["synced_seq"]
-        pending = next(iter(store.changed_since(since, batch=1)), None)
-        deleted = next(iter(store.deleted_since(since, batch=1)), None)
-        return pending is None and deleted is None and self.count() == store.count()
+        return (not store.changes_after(self._state()["synced_seq"])
+                and self.count() == store.count())
 
     def ensure_current(self, store: PassageStore) -> SyncReport:
         """Apply the store's changes, or rebuild when that cannot be trusted; the caller

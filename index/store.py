@@ -344,29 +344,44 @@ class PassageStore:
             yield from zip(result["ids"], documents, result["metadatas"])
 
     def changed_since(self, seq: int, batch: int = 2000):
-        """(id, text, metadata) of every row written after change `seq`, in batches."""
+        """(id, text, metadata) of every row written after change `seq`, in batches.
+
+        Paged by ranges of change numbers, never by offset: an offset makes the store skip
+        every earlier match again on each page, which grows with the square of the rows.
+        A range that holds more than `batch` rows is split until it fits."""
+        yield from self._in_seq_ranges(self._collection, seq, batch,
+                                       ["documents", "metadatas"],
+                                       lambda r: zip(r["ids"], r["documents"], r["metadatas"]))
+
+    def _in_seq_ranges(self, collection, seq: int, batch: int, include: list, rows):
+        low, high = int(seq), _SEQUENCE.next() + 60_000_000  # a writer's clock a little ahead
+        width = max(1, high - low)
+        while low < high:
+            top = min(high, low + width)
+            where = {"$and": [{"seq": {"$gt": low}}, {"seq": {"$lte": top}}]}
+            # One change number holds at most one upsert (_PUT_BATCH rows): read it whole.
+            result = collection.get(where=where, limit=batch + 1 if width > 1 else None,
+                                    include=include)
+            if len(result["ids"]) > batch and width > 1:
+                width = max(1, width // 8)  # too many in this range: look at a narrower one
+                continue
+            yield from rows(result)
+            low = top
+            if len(result["ids"]) < batch // 8:
+                width *= 4  # sparse: widen again
+        # Rows stamped further ahead than that are taken by the next sync.
+
+    def changes_after(self, seq: int) -> bool:
+        """Whether any row was written or deleted after change `seq` (two small queries)."""
         where = {"seq": {"$gt": int(seq)}}
-        offset = 0
-        while True:
-            result = self._collection.get(where=where, limit=batch, offset=offset,
-                                          include=["documents", "metadatas"])
-            yield from zip(result["ids"], result["documents"], result["metadatas"])
-            if len(result["ids"]) < batch:
-                return
-            offset += batch
+        return any(c.get(where=where, limit=1, include=[])["ids"]
+                   for c in (self._collection, self._deletions))
 
     def deleted_since(self, seq: int, batch: int = 2000):
         """(passage id, seq of its deletion) for every deletion after change `seq`."""
-        where = {"seq": {"$gt": int(seq)}}
-        offset = 0
-        while True:
-            result = self._deletions.get(where=where, limit=batch, offset=offset,
-                                         include=["metadatas"])
-            yield from ((pid, int(meta["seq"])) for pid, meta in
-                        zip(result["ids"], result["metadatas"]))
-            if len(result["ids"]) < batch:
-                return
-            offset += batch
+        yield from self._in_seq_ranges(
+            self._deletions, seq, batch, ["metadatas"],
+            lambda r: ((pid, int(m["seq"])) for pid, m in zip(r["ids"], r["metadatas"])))
 
     # --- writing -------------------------------------------------------------------
     def put_article(self, article: Article, passages: list[Passage], vectors: np.ndarray) -> None:

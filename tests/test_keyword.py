@@ -194,3 +194,25 @@ def test_two_app_processes_catch_up_with_an_ingest_in_a_third(chroma_server, tmp
         assert all("Quillbarrow" in l["answer"] for l in after_sync)
         print(f"{log.name}: {len(rounds)} rounds, {len(during)} during the ingest, "
               f"first keyword hit {min(l['t'] for l in after_sync) - ingest_ended:.1f} s after it")
+
+
+def test_changes_are_read_in_ranges_of_change_numbers_each_row_once(tmp_path):
+    """`changed_since` pages by change-number ranges (an offset would cost the square of the
+    rows): every row comes back once, also when one change number (one upsert) holds more
+    rows than a page; `deleted_since` likewise, and `changes_after` sees both."""
+    import numpy as np
+
+    from newsqa.index.store import PassageStore
+
+    store = PassageStore(tmp_path, collection="paging", model_name="m", dimension=4)
+    ids = [f"row{i}" for i in range(9000)]  # three upserts of up to 4,000 rows
+    store.put_rows(ids, np.random.default_rng(0).random((9000, 4), dtype=np.float32),
+                   ["text"] * 9000, [{"article_id": "a", "origin": "o"}] * 9000)
+    seen = [pid for pid, _, _ in store.changed_since(0, batch=500)]
+    assert len(seen) == 9000 and set(seen) == set(ids)
+    newest = max(int(meta["seq"]) for _, _, meta in store.changed_since(0))
+    assert list(store.changed_since(newest)) == [] and not store.changes_after(newest)
+    store.delete_passages(ids[:4500])
+    gone = list(store.deleted_since(newest, batch=300))
+    assert sorted(pid for pid, _ in gone) == sorted(ids[:4500])
+    assert store.changes_after(newest) and not store.changes_after(max(s for _, s in gone))
