@@ -3,8 +3,8 @@
 Dense vectors miss rare names, numbers and exact phrases; BM25 finds them. The index lives
 next to Chroma in `<data_dir>/keyword/` and follows the store by change sequence
 (`store.py`): a sync reads the rows written and the tombstones left since the last one it
-applied (with a Chroma server, and a few seconds before it: `SYNC_OVERLAP_US`), so adding, replacing or removing N articles costs time in proportion to N, not to
-the index. Why tantivy: measured on 300k real passages here, a query took 5 ms (SQLite
+applied (with a Chroma server, from a few seconds before it: `SYNC_OVERLAP_US`), so adding,
+replacing or removing N articles costs time in proportion to N, not to the index. Why tantivy: measured on 300k real passages here, a query took 5 ms (SQLite
 FTS5's `bm25()` 470 ms, since it ranks every match; bm25s needs a full rebuild per
 change), an 80-passage add with commit 120 ms, 42 MB on disk. Its segments are immutable,
 each commit atomic, and merges keep their number small (docs/scaling.md).
@@ -250,9 +250,9 @@ class KeywordIndex:
             batch.append(row)
             newest = max(newest, int(row[2].get("seq") or 0))
             if len(batch) >= _DOC_BATCH:
-                rows += self._add(writer, batch)
+                rows += self._add(writer, batch, replace=False)
                 batch = []
-        rows += self._add(writer, batch)
+        rows += self._add(writer, batch, replace=False)
         writer.commit()
         writer.wait_merging_threads()
         # Deletions since the scan began are applied by the next sync; so are rows written
@@ -272,14 +272,16 @@ class KeywordIndex:
         return tantivy.Index(_schema(), str(path), reuse=True).writer(heap, 1)
 
     @staticmethod
-    def _add(writer, rows: list) -> int:
+    def _add(writer, rows: list, *, replace: bool = True) -> int:
+        """Index rows; `replace`: each replaces a row of its id (a new folder has none)."""
         import tantivy
 
         if not rows:
             return 0
         terms = tokenize([_indexed_text(text, meta) for _, text, meta in rows])
         for (pid, _, meta), tokens in zip(rows, terms):
-            writer.delete_documents_by_term("id", pid)  # a replaced row: its id is its key
+            if replace:
+                writer.delete_documents_by_term("id", pid)  # a replaced row: its id is its key
             writer.add_document(tantivy.Document(
                 id=pid, body=" ".join(tokens), day=int(meta.get("published_day") or 0),
                 source=meta.get("source_key") or ""))
