@@ -11,10 +11,12 @@ time, at most `max_feed_items` entries); when that fails the teaser is stored, w
 because a short source the user can see is better than a silently missing one.
 """
 
+import hashlib
 import io
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -61,20 +63,24 @@ def html_to_text(fragment: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def load_feed(data: bytes, origin: str, limits: LoadLimits | None = None, *,
-              fetch_page: FetchPage | None = None, headers: dict | None = None,
-              ) -> Iterator[LoadResult]:
-    """One article per usable entry, a `Skipped` per unusable one (origin `feed#entry-N`).
+@dataclass
+class ParsedFeed:
+    """A feed read but not yet turned into articles: its entries, and what was wrong."""
 
-    `fetch_page(url)` (given for feeds fetched from the web) fetches an entry's own page
-    when the entry holds only a teaser.
-    """
+    origin: str
+    entries: list  # feedparser entries, at most `max_feed_items`, in the feed's order
+    problems: list[Skipped]  # malformed, truncated, not a feed, no entries
+    source: str | None  # the feed's title (or host): each article's source
+
+
+def read_feed(data: bytes, origin: str, limits: LoadLimits | None = None, *,
+              headers: dict | None = None) -> ParsedFeed:
+    """Parse a feed's bytes; nothing is fetched."""
     import feedparser
 
     limits = limits or LoadLimits()
     if not data.strip():
-        yield Skipped(origin, "file is empty")
-        return
+        return ParsedFeed(origin, [], [Skipped(origin, "file is empty")], None)
     # A stream, not bytes: feedparser would try bytes as a file name first.
     parsed = feedparser.parse(io.BytesIO(data), response_headers=headers or {})
     entries = list(parsed.entries)
@@ -84,37 +90,81 @@ def load_feed(data: bytes, origin: str, limits: LoadLimits | None = None, *,
         problem = None
     if not usable:
         if problem is not None:
-            yield Skipped(origin, f"malformed feed, no entries could be read ({_describe(problem)}); "
-                          "check that the file or URL is a complete RSS or Atom feed")
+            reason = (f"malformed feed, no entries could be read ({_describe(problem)}); "
+                      "check that the file or URL is a complete RSS or Atom feed")
         elif not parsed.get("version"):
-            yield Skipped(origin, "not an RSS or Atom feed (newsqa reads .xml files only as "
-                          "feeds); give the feed's own file or address")
+            reason = ("not an RSS or Atom feed (newsqa reads .xml files only as feeds); give "
+                      "the feed's own file or address")
         else:
-            yield Skipped(origin, "the feed has no entries")
-        return
+            reason = "the feed has no entries"
+        return ParsedFeed(origin, [], [Skipped(origin, reason)], None)
+    problems = []
     if problem is not None:
-        yield Skipped(origin, f"feed is malformed ({_describe(problem)}); the {len(entries)} "
-                      "entries before the error were read, any after it were not")
-
+        problems.append(Skipped(origin, f"feed is malformed ({_describe(problem)}); the "
+                                f"{len(entries)} entries before the error were read, any after "
+                                "it were not"))
     feed_title = html_to_text(parsed.feed.get("title") or "") or None
     source = feed_title or urlsplit(parsed.feed.get("link") or "").hostname
     if len(entries) > limits.max_feed_items:
-        yield Skipped(f"{origin}#entry-{limits.max_feed_items + 1}-{len(entries)}",
-                      f"not read: the feed has {len(entries)} entries and NEWSQA_MAX_FEED_ITEMS "
-                      f"is {limits.max_feed_items}; raise it to read more")
+        problems.append(Skipped(f"{origin}#entry-{limits.max_feed_items + 1}-{len(entries)}",
+                                f"not read: the feed has {len(entries)} entries and "
+                                f"NEWSQA_MAX_FEED_ITEMS is {limits.max_feed_items}; raise it to "
+                                "read more"))
         entries = entries[:limits.max_feed_items]
+    return ParsedFeed(origin, entries, problems, source)
 
-    texts = [_entry_text(e) for e in entries]
+
+def entry_key(entry) -> str:
+    """What identifies an entry across polls: its guid, else its link, else its title."""
+    for key in ("id", "link", "title"):
+        value = (entry.get(key) or "").strip()
+        if value:
+            return value
+    return "text:" + hashlib.sha1(_entry_text(entry).encode("utf-8")).hexdigest()[:16]
+
+
+def entry_fingerprint(entry) -> str:
+    """Changes when anything stored from the entry could: an unchanged fingerprint means
+    the entry (and the page behind it) need not be looked at again."""
+    parts = [entry.get(k) or "" for k in ("title", "link", "summary", "published", "updated",
+                                          "author")]
+    parts.extend(c.get("value") or "" for c in entry.get("content") or [])
+    return hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:20]
+
+
+def feed_articles(feed: ParsedFeed, limits: LoadLimits | None = None, *,
+                  fetch_page: FetchPage | None = None,
+                  entries: list | None = None) -> Iterator[LoadResult]:
+    """One article per usable entry (all of `feed.entries`, or just `entries`), a `Skipped`
+    per unusable one. `fetch_page(url)` fetches the page of an entry that holds only a
+    teaser."""
+    limits = limits or LoadLimits()
+    chosen = feed.entries if entries is None else entries
+    number_of = {id(e): n for n, e in enumerate(feed.entries, start=1)}
+    texts = [_entry_text(e) for e in chosen]
     pages: dict[str, LoadResult] = {}
     if fetch_page is not None and limits.fetch_feed_pages:
-        links = list(dict.fromkeys(e.get("link") for e, text in zip(entries, texts)
+        links = list(dict.fromkeys(e.get("link") for e, text in zip(chosen, texts)
                                    if e.get("link") and _teaser_only(e, text)))
         if links:
             with ThreadPoolExecutor(max_workers=min(_PAGE_WORKERS, len(links))) as pool:
                 pages = dict(zip(links, pool.map(fetch_page, links)))
+    for entry, text in zip(chosen, texts):
+        yield _entry_article(entry, text, f"{feed.origin}#entry-{number_of.get(id(entry), 0)}",
+                             feed.source, pages)
 
-    for number, (entry, text) in enumerate(zip(entries, texts), start=1):
-        yield _entry_article(entry, text, f"{origin}#entry-{number}", source, pages)
+
+def load_feed(data: bytes, origin: str, limits: LoadLimits | None = None, *,
+              fetch_page: FetchPage | None = None, headers: dict | None = None,
+              ) -> Iterator[LoadResult]:
+    """One article per usable entry, a `Skipped` per unusable one (origin `feed#entry-N`).
+
+    `fetch_page(url)` (given for feeds fetched from the web) fetches an entry's own page
+    when the entry holds only a teaser.
+    """
+    feed = read_feed(data, origin, limits, headers=headers)
+    yield from feed.problems
+    yield from feed_articles(feed, limits, fetch_page=fetch_page)
 
 
 def _entry_article(entry, text: str, where: str, source: str | None,

@@ -336,6 +336,13 @@ class KeywordIndex:
             self._loaded_key = key
             return self._opened
 
+    def last_change(self) -> float | None:
+        """When the newest change this index holds was written to the store (seconds since
+        the epoch; change numbers are microseconds): "index updated 5 min ago"."""
+        state = self._state() or {}
+        seq = int(state.get("synced_seq") or 0)
+        return seq / 1_000_000 if seq else None
+
     def count(self) -> int:
         opened = self._current()
         return opened.index.searcher().num_docs if opened else 0

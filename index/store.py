@@ -286,6 +286,17 @@ class PassageStore:
                 found.setdefault(meta["origin"], set()).add(meta["article_id"])
         return found
 
+    def older_than(self, day: int, seq: int) -> dict[str, list[tuple[str, dict]]]:
+        """Rows of articles published before `day` (YYYYMMDD), or undated and written
+        before change `seq`: {article id: [(passage id, metadata)]}, for retention."""
+        found: dict[str, list[tuple[str, dict]]] = {}
+        for where in ({"$and": [{"published_day": {"$gt": 0}}, {"published_day": {"$lt": int(day)}}]},
+                      {"$and": [{"published_day": 0}, {"seq": {"$lt": int(seq)}}]}):
+            result = self._collection.get(where=where, include=["metadatas"])
+            for pid, meta in zip(result["ids"], result["metadatas"]):
+                found.setdefault(meta["article_id"], []).append((pid, meta))
+        return found
+
     def passage_ids(self, article_id: str) -> list[str]:
         return self._collection.get(where={"article_id": article_id}, include=[])["ids"]
 

@@ -12,8 +12,10 @@ RSS/Atom through index/feeds.py.
 
 import socket
 import ssl
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import httpx
@@ -40,6 +42,8 @@ class Page:
     content_type: str  # media type only, lower case
     charset: str | None
     data: bytes
+    etag: str | None = None  # validators for the next conditional GET (index/poll.py)
+    last_modified: str | None = None
 
     @property
     def kind(self) -> str:
@@ -56,6 +60,21 @@ class Page:
                 return "html"
             return "xml" if self.content_type in XML_TYPES else "other"
         return "other"
+
+
+@dataclass(frozen=True)
+class NotModified:
+    """HTTP 304 to a conditional GET: what was fetched last time is still current."""
+
+    url: str
+
+
+@dataclass(frozen=True)
+class FetchFailure(Skipped):
+    """A fetch that failed, with what a poller needs to schedule the retry."""
+
+    status: int | None = None  # HTTP status, None for network failures
+    retry_after: float | None = None  # seconds the server asked to wait (Retry-After)
 
 
 def url_problem(url: str) -> str | None:
@@ -76,16 +95,24 @@ def url_problem(url: str) -> str | None:
 class Fetcher:
     """One HTTP client for a batch of URLs (connections are reused), closed by `close()`."""
 
-    def __init__(self, limits: LoadLimits | None = None):
+    def __init__(self, limits: LoadLimits | None = None, *, max_connections: int | None = None):
+        """`max_connections` bounds the open connections of all threads sharing this
+        fetcher (a poller's); a request waits for a free one rather than failing."""
         self.limits = limits or LoadLimits()
+        self.max_connections = max_connections
         self._client: httpx.Client | None = None
 
     @property
     def client(self) -> httpx.Client:
         if self._client is None:
+            pool = {}
+            if self.max_connections:
+                pool = {"limits": httpx.Limits(max_connections=self.max_connections,
+                                               max_keepalive_connections=self.max_connections)}
             self._client = httpx.Client(
-                transport=guarded_transport(self.limits.url_policy),
-                timeout=httpx.Timeout(self.limits.fetch_timeout), follow_redirects=False,
+                transport=guarded_transport(self.limits.url_policy, **pool),
+                timeout=httpx.Timeout(self.limits.fetch_timeout, pool=None),
+                follow_redirects=False,
                 headers={"User-Agent": self.limits.user_agent, "Accept": _ACCEPT})
         return self._client
 
@@ -134,50 +161,56 @@ class Fetcher:
                 pass
         return from_html(content, url, url=page.url, source=urlsplit(page.url).hostname)
 
-    def fetch(self, url: str) -> Page | Skipped:
+    def fetch(self, url: str, headers: dict | None = None) -> Page | NotModified | FetchFailure:
         """The response body if it is a success, within the size limit; else why not.
 
         Redirects are followed one hop at a time (at most MAX_REDIRECTS); each hop's address
-        is checked like the first, before it is connected to.
+        is checked like the first, before it is connected to. `headers` are sent with every
+        hop (a poller's If-None-Match / If-Modified-Since: a 304 is `NotModified`).
         """
         current = url
         try:
             for _ in range(MAX_REDIRECTS + 1):
                 problem = url_problem(current)
                 if problem:
-                    return Skipped(url, problem if current == url
-                                   else f"redirected to {current}: {problem}")
-                with self.client.stream("GET", current) as response:
+                    return FetchFailure(url, problem if current == url
+                                        else f"redirected to {current}: {problem}")
+                with self.client.stream("GET", current, headers=headers) as response:
+                    if response.status_code == 304:
+                        return NotModified(url)
                     if response.next_request is None:
                         return self._page(url, response)
                     current = str(response.next_request.url)
-            return Skipped(url, self._network_problem(url, httpx.TooManyRedirects("")))
+            return FetchFailure(url, self._network_problem(url, httpx.TooManyRedirects("")))
         except BlockedAddress as error:
-            return Skipped(url, str(error) if current == url
-                           else f"redirected to {current}: {error}")
+            return FetchFailure(url, str(error) if current == url
+                                else f"redirected to {current}: {error}")
         except httpx.HTTPError as error:
-            return Skipped(url, self._network_problem(current, error))
+            return FetchFailure(url, self._network_problem(current, error))
         except (OSError, ValueError) as error:  # e.g. a malformed address httpx cannot use
-            return Skipped(url, f"cannot fetch ({error}); check the address")
+            return FetchFailure(url, f"cannot fetch ({error}); check the address")
 
-    def _page(self, url: str, response: httpx.Response) -> Page | Skipped:
+    def _page(self, url: str, response: httpx.Response) -> Page | FetchFailure:
         if response.status_code >= 400:
-            return Skipped(url, _status_problem(response))
+            return FetchFailure(url, _status_problem(response), status=response.status_code,
+                                retry_after=retry_after(response.headers.get("retry-after")))
         limit = self.limits.max_bytes
         too_big = (f"larger than the {self.limits.max_file_mb:g} MB limit; raise "
                    "NEWSQA_MAX_FILE_MB to fetch it")
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            return Skipped(url, f"{megabytes(int(declared))}, {too_big}")
+            return FetchFailure(url, f"{megabytes(int(declared))}, {too_big}")
         chunks, size = [], 0
         for chunk in response.iter_bytes():
             size += len(chunk)
             if size > limit:
-                return Skipped(url, too_big)
+                return FetchFailure(url, too_big)
             chunks.append(chunk)
         media_type, _, params = response.headers.get("content-type", "").partition(";")
         return Page(url=str(response.url), content_type=media_type.strip().lower(),
-                    charset=_charset(params), data=b"".join(chunks))
+                    charset=_charset(params), data=b"".join(chunks),
+                    etag=response.headers.get("etag"),
+                    last_modified=response.headers.get("last-modified"))
 
     def _network_problem(self, url: str, error: httpx.HTTPError) -> str:
         parts = urlsplit(url)
@@ -218,6 +251,20 @@ def _status_problem(response: httpx.Response) -> str:
     if code >= 500:
         return f"{status}: the server failed; try again later"
     return f"{status}; check the address"
+
+
+def retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds from a Retry-After header: a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def _charset(params: str) -> str | None:

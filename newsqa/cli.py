@@ -169,8 +169,10 @@ def fetch_model_command(
     fetch_model(name, to, log=lambda line: out.print(line, highlight=False))
 
 
-from newsqa.eval.cli import register as register_eval  # noqa: E402  (wiring only)
+from newsqa.cli_feeds import register as register_feeds  # noqa: E402  (wiring only)
+from newsqa.eval.cli import register as register_eval  # noqa: E402
 
+register_feeds(app)
 register_eval(app)
 
 

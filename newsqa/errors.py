@@ -40,3 +40,11 @@ class FilterError(NewsqaError):
 
 class LLMError(NewsqaError):
     """A language model cannot be set up or reached (the message says how to fix it)."""
+
+
+class FeedError(NewsqaError):
+    """A feed cannot be followed, or the list of followed feeds cannot be read."""
+
+
+class WatcherBusyError(NewsqaError):
+    """Another watcher already polls this data folder's feeds (the message names it)."""

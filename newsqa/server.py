@@ -106,6 +106,7 @@ class RunningServer:
                                        daemon=True)
         shown = "127.0.0.1" if host in ("", "0.0.0.0") else host
         self.local_url = f"http://{shown}:{port}/"
+        self.watcher = None  # the feed watcher's thread (index/watch.py), stopped with the server
 
     def start(self, timeout: float = 60) -> "RunningServer":
         self.thread.start()
@@ -127,6 +128,8 @@ class RunningServer:
             self.close()
 
     def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
         self.server.should_exit = True
         if self.thread.is_alive() and threading.current_thread() is not self.thread:
             self.thread.join(10)

@@ -131,6 +131,21 @@ class Settings(BaseSettings):
         0.5, ge=0, le=1,
         description="Support score an LLM answer sentence needs to keep its citation (assistant/verify.py).")
 
+    @property
+    def kept_sources(self) -> list[str]:
+        return [name.strip() for name in self.keep_sources.split(",") if name.strip()]
+
+    @field_validator("feed_every")
+    @classmethod
+    def _check_feed_every(cls, value: str) -> str:
+        from newsqa.index.subscriptions import parse_every
+
+        try:
+            parse_every(value)
+        except Exception as error:
+            raise ValueError(str(error)) from None
+        return value
+
     @field_validator("chroma_url")
     @classmethod
     def _check_chroma_url(cls, value: str | None) -> str | None:
@@ -181,6 +196,24 @@ class Settings(BaseSettings):
                     "(none: such URLs, also via redirects or DNS, are refused), true (all), or "
                     "a list such as 127.0.0.1:8080,10.0.0.0/8,intranet.example "
                     "(index/urlguard.py).")
+
+    # --- followed feeds and retention (index/watch.py, index/poll.py, index/retention.py) ---
+    feed_every: str = Field(
+        "15m", description="Default interval between polls of a followed feed (90s, 15m, 2h, "
+                           "1d); `newsqa follow --every` sets it per feed.")
+    feed_connections: int = Field(
+        8, ge=1, le=64, description="Feeds (and their pages) fetched at once by a poll.")
+    feed_max_mb: float = Field(
+        10.0, gt=0, description="Largest feed body read per poll, in MB (larger: reported, "
+                                "retried at the next poll).")
+    watch_feeds: bool = Field(
+        True, description="`newsqa serve` polls the followed feeds in the background (false: "
+                          "run `newsqa watch` elsewhere, or nothing).")
+    keep_days: int | None = Field(
+        None, ge=1, description="Remove articles published (or, undated, added) more than this "
+                                "many days ago; unset: keep everything.")
+    keep_sources: str = Field(
+        "", description="Comma-separated sources whose articles NEWSQA_KEEP_DAYS never removes.")
 
     # --- ingest safety (index/pipeline.py, index/lock.py) ---
     ingest_lock_wait: float = Field(

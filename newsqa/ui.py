@@ -33,16 +33,16 @@ from newsqa.ui_layout import layout
 log = logging.getLogger(__name__)
 
 
-def build_app(assistant: NewsAssistant, gate=None):
+def build_app(assistant: NewsAssistant, gate=None, watcher=None):
     """The page (not launched): layout, then its events. Serve it with `css=PAGE_CSS`
     (Gradio 6 takes page CSS at launch or mount; `serve` does). `gate`: the answer limit shared
-    with the API routes (newsqa/gate.py)."""
+    with the API routes (newsqa/gate.py); `watcher`: the feed watcher the Feeds panel wakes."""
     import gradio as gr
 
-    live = LiveStats(assistant.store)
+    live = LiveStats(assistant.store, assistant.keyword)
     with gr.Blocks(title="newsqa", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         page = layout(live.current(), ingest=assistant.settings.ui_ingest)
-        wire(page, assistant, live, app, gate)
+        wire(page, assistant, live, app, gate, watcher)
     return app
 
 
@@ -98,6 +98,7 @@ def serve(settings: Settings, *, with_samples: bool = True, block: bool = True):
     (newsqa/auth.py); there are no share links."""
     from newsqa.auth import launch_credentials
     from newsqa.gate import AnswerGate
+    from newsqa.index.watch import FeedWatcher
     from newsqa.server import RunningServer, build_server
 
     credentials = launch_credentials(settings)
@@ -107,12 +108,28 @@ def serve(settings: Settings, *, with_samples: bool = True, block: bool = True):
     assistant.warm_up()
     concurrency, max_queue = queue_limits(settings)
     gate = AnswerGate(concurrency, max_queue)  # the page's limit, shared with the APIs
-    app = build_app(assistant, gate)
+    watcher = FeedWatcher(settings, embedder=assistant.embedder, store=assistant.store)
+    app = build_app(assistant, gate, watcher)
     app.queue(default_concurrency_limit=concurrency, max_size=max_queue)
     server = RunningServer(build_server(app, assistant, settings, credentials, gate),
                            settings.host, settings.port).start()
+    server.watcher = start_watching(watcher) if settings.watch_feeds else None
     print(f"Ready: open {server.local_url} in a browser (Ctrl+C stops it). Programs: "
           f"{server.local_url}docs", flush=True)
     if block:
         server.block_thread()
     return server
+
+
+def start_watching(watcher):
+    """Poll the followed feeds in the background, unless another watcher already does."""
+    from newsqa.errors import WatcherBusyError
+
+    def report(cycle) -> None:
+        log.warning("Feeds: %s", cycle.summary())
+
+    try:
+        return watcher.start(on_cycle=report)
+    except WatcherBusyError as error:
+        log.warning("Not polling feeds here: %s", error)
+        return None

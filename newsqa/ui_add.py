@@ -157,8 +157,9 @@ class LiveStats:
     """The store's corpus stats: one scan of its metadata, redone only when its passage
     count changes (or when asked to, after an ingest)."""
 
-    def __init__(self, store):
+    def __init__(self, store, keyword=None):
         self.store = store
+        self.keyword = keyword  # its last change is when the index was last updated
         self._count: int | None = None
         self._stats: CorpusStats | None = None
 

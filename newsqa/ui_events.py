@@ -21,7 +21,8 @@ from newsqa.ui_ask import answer_turns, filters_note, panel_html, user_questions
 from newsqa.ui_layout import EXAMPLES, PANEL_PLACEHOLDER, Page
 
 
-def wire(page: Page, assistant: NewsAssistant, live: LiveStats, app, gate=None) -> None:
+def wire(page: Page, assistant: NewsAssistant, live: LiveStats, app, gate=None,
+         watcher=None) -> None:
     """Attach every event of the page; call inside `with gr.Blocks(...) as app`. Answers
     hold a slot of `gate` (newsqa/gate.py), the limit shared with the API routes."""
     import gradio as gr

@@ -1,0 +1,294 @@
+"""Keeping the index current on its own: poll the followed feeds, store what changed.
+
+A `FeedWatcher` cycle: poll every due feed (`poll.py`, concurrently and conditionally),
+hand all new and edited entries to the same `ingest()` as every other way in, then record
+each feed's new state (validators, entry fingerprints, next poll) in `feeds.json`, then
+apply retention (`retention.py`). The order is what makes a killed watcher safe: until a
+feed's state is recorded, its next poll reads the same entries again, and `ingest()`
+stores an already stored version of an article as "unchanged", so a restart neither
+duplicates nor loses an entry.
+
+The schedule is a plain loop, not a scheduler library: every feed's next poll time is
+already state that must survive restarts (it is in feeds.json), so the loop only sleeps
+until the earliest one (or at most `MAX_SLEEP`, to notice feeds followed meanwhile) and
+can be woken at once (`wake()`, e.g. when the page follows a feed).
+
+One watcher per data folder: `WatchLock` holds `<data_dir>/watch.lock` (an OS lock, freed
+when the process dies, even by SIGKILL) for the watcher's life; a second one is refused,
+naming the first.
+"""
+
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+from newsqa.errors import IndexBusyError, WatcherBusyError
+from newsqa.index.article import Skipped
+from newsqa.index.limits import LoadLimits
+from newsqa.index.poll import FeedPoll, feed_limits, poll_feeds, recorded
+from newsqa.index.retention import ExpiryReport, expire, is_expired
+from newsqa.index.subscriptions import FeedBook, Subscription
+
+log = logging.getLogger(__name__)
+
+WATCH_LOCK = "watch.lock"
+MAX_SLEEP = 30.0  # seconds: how soon a feed followed by another process is noticed
+EXPIRE_EVERY = 3600.0  # retention runs at most hourly when no feed brought anything
+
+
+@dataclass
+class FeedResult:
+    """One feed's share of a cycle."""
+
+    url: str
+    status: str
+    new: int = 0
+    updated: int = 0
+    error: str | None = None
+    next_poll: float | None = None
+
+
+@dataclass
+class CycleReport:
+    feeds: list[FeedResult] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    ingest: object | None = None  # the IngestReport, when anything was stored
+    expired: ExpiryReport | None = None
+    busy: str | None = None  # the ingest lock was held: nothing recorded, polled again soon
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+
+    @property
+    def new(self) -> int:
+        return sum(f.new for f in self.feeds)
+
+    @property
+    def updated(self) -> int:
+        return sum(f.updated for f in self.feeds)
+
+    def summary(self) -> str:
+        errors = sum(1 for f in self.feeds if f.status == "error")
+        unchanged = sum(1 for f in self.feeds if f.status in ("not-modified", "unchanged"))
+        text = (f"{len(self.feeds)} feeds polled: {self.new} new, {self.updated} updated "
+                f"articles; {unchanged} unchanged, {errors} failed ({self.seconds:.1f} s)")
+        if self.busy:
+            text += f"; not stored: {self.busy}"
+        if self.expired is not None and self.expired.articles:
+            text += f"; {self.expired.summary()}"
+        return text
+
+
+class WatchLock:
+    """The one-watcher-per-data-folder lock (a context manager)."""
+
+    def __init__(self, data_dir):
+        from pathlib import Path
+
+        self.data_dir = Path(data_dir)
+        self._lock = None
+
+    def acquire(self) -> "WatchLock":
+        import json
+
+        from filelock import FileLock, Timeout
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(self.data_dir / WATCH_LOCK, timeout=0)
+        holder = self.data_dir / (WATCH_LOCK + ".json")
+        try:
+            lock.acquire()
+        except Timeout:
+            try:
+                who = json.loads(holder.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                who = {}
+            by = f" (process {who.get('pid')} on {who.get('host')}, since {who.get('started')})" \
+                if who.get("pid") else ""
+            raise WatcherBusyError(
+                f"Another watcher already polls the feeds of {self.data_dir}{by}: a `newsqa "
+                "serve` or `newsqa watch`. Stop it first, or use it; two would fetch every "
+                "feed twice.") from None
+        self._lock = lock
+        holder.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                      "started": time.strftime("%Y-%m-%d %H:%M:%S")}),
+                          encoding="utf-8")
+        return self
+
+    def release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> "WatchLock":
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+class FeedWatcher:
+    """Polls the feeds of `settings.data_dir` and ingests what changed.
+
+    `embedder` and `store` are shared with the caller when given (the server's), else
+    loaded on the first cycle that has something to store. `clock` is for tests.
+    """
+
+    def __init__(self, settings, *, embedder=None, store=None, clock=time.time, rng=None):
+        self.settings = settings
+        self.book = FeedBook(settings.data_dir)
+        self.embedder = embedder
+        self.store = store
+        self.clock = clock
+        self.rng = rng
+        self.last_cycle: CycleReport | None = None
+        self._wake = threading.Event()
+        self._last_expiry = 0.0
+
+    # --- one cycle ------------------------------------------------------------------
+    def poll(self, *, only: list[str] | None = None, force: bool = False) -> CycleReport:
+        """Poll the due feeds (`only` these, `force`: due or not) and store what changed."""
+        started, cpu = time.perf_counter(), time.process_time()
+        now = self.clock()
+        feeds = [f for f in self.book.all()
+                 if (only is None or f.url in only) and (force or f.due(now))]
+        report = CycleReport()
+        limits = feed_limits(LoadLimits.from_settings(self.settings), self.settings.feed_max_mb)
+        polls = poll_feeds(feeds, limits, connections=self.settings.feed_connections)
+        ingested = self._store(polls, report, now)
+        if report.busy is None:
+            for feed, found in zip(feeds, polls):
+                report.feeds.append(self._record(feed, found, now, ingested))
+        else:  # nothing was stored: leave every feed due, so the next cycle tries again
+            report.feeds = [FeedResult(p.url, "error", error=report.busy) for p in polls]
+        report.expired = self._expire(now, changed=bool(ingested))
+        report.seconds = time.perf_counter() - started
+        report.cpu_seconds = time.process_time() - cpu
+        self.last_cycle = report
+        return report
+
+    def _store(self, polls: list[FeedPoll], report: CycleReport, now: float):
+        """Ingest every poll's articles in one `ingest()`; the IngestReport, or None."""
+        from newsqa.index.pipeline import ingest
+
+        articles = []
+        for found in polls:
+            report.skipped.extend(found.skipped)
+            for article in found.articles:
+                if is_expired(article, self.settings.keep_days, now):
+                    report.skipped.append(Skipped(article.origin, "published before the "
+                                                  "NEWSQA_KEEP_DAYS window; not stored"))
+                else:
+                    articles.append(article)
+        if not articles:
+            return None
+        self.open_index()
+        try:
+            result = ingest(articles, self.settings, embedder=self.embedder, store=self.store)
+        except IndexBusyError as error:
+            report.busy = str(error)
+            return None
+        report.ingest = result
+        report.skipped.extend(result.skipped)
+        return result
+
+    def _record(self, feed: Subscription, found: FeedPoll, now: float, ingested) -> FeedResult:
+        ids = {a.id for a in found.articles}
+        new = len(ids & set(ingested.new)) if ingested else 0
+        updated = len(ids & set(ingested.updated)) if ingested else 0
+        saved = self.book.update(feed.url, lambda current: recorded(
+            current, found, now, new=new, updated=updated, rng=self.rng))
+        if found.status == "error":
+            log.warning("feed %s: %s", feed.url, found.error)
+        return FeedResult(feed.url, found.status, new=new, updated=updated, error=found.error,
+                          next_poll=saved.next_poll if saved else None)
+
+    def _expire(self, now: float, *, changed: bool) -> ExpiryReport | None:
+        if not self.settings.keep_days or (not changed and now - self._last_expiry < EXPIRE_EVERY):
+            return None
+        self._last_expiry = now
+        self.open_index()
+        try:
+            return expire(self.settings, self.store, now=now,
+                          keep_feeds=[f.url for f in self.book.all() if f.keep])
+        except IndexBusyError:
+            self._last_expiry = 0.0  # try again next cycle
+            return None
+
+    def open_index(self) -> None:
+        if self.embedder is None:
+            from newsqa.index.embed import load_embedder
+
+            self.embedder = load_embedder(self.settings.embedding_model,
+                                          batch_size=self.settings.embedding_batch_size,
+                                          threads=self.settings.threads)
+        if self.store is None:
+            from newsqa.index.pipeline import open_store
+
+            self.store = open_store(self.settings, self.embedder)
+
+    # --- the loop -------------------------------------------------------------------
+    def seconds_to_next(self) -> float:
+        feeds = self.book.all()
+        if not feeds:
+            return MAX_SLEEP
+        return max(0.0, min(min(f.next_poll for f in feeds) - self.clock(), MAX_SLEEP))
+
+    def wake(self) -> None:
+        """Poll now (the page followed a feed, say) instead of after the current sleep."""
+        self._wake.set()
+
+    def run(self, stop: threading.Event, on_cycle=None) -> None:
+        """Cycle until `stop` is set; each cycle's report goes to `on_cycle`. An error in
+        one cycle is logged and the loop goes on: a watcher must outlive a bad feed."""
+        while not stop.is_set():
+            try:
+                report = self.poll()
+                if on_cycle is not None and (report.feeds or report.expired):
+                    on_cycle(report)
+                wait = self.seconds_to_next()
+            except Exception:  # keep watching; the next cycle may well succeed
+                log.exception("feed poll failed; trying again in %g s", MAX_SLEEP)
+                wait = MAX_SLEEP
+            self._wake.clear()
+            if wait > 0:
+                # Whichever comes first: the next due feed, a wake(), or stop.
+                deadline = time.monotonic() + wait
+                while not stop.is_set() and not self._wake.is_set():
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._wake.wait(min(left, 0.5))
+
+    def start(self, on_cycle=None) -> "BackgroundWatcher":
+        """Run in a daemon thread, holding the watch lock (WatcherBusyError if held)."""
+        return BackgroundWatcher(self, on_cycle).start()
+
+
+class BackgroundWatcher:
+    """A watcher on its own thread (for `newsqa serve`); `stop()` ends it."""
+
+    def __init__(self, watcher: FeedWatcher, on_cycle=None):
+        self.watcher = watcher
+        self.on_cycle = on_cycle
+        self.lock = WatchLock(watcher.settings.data_dir)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="newsqa-watch", daemon=True)
+
+    def start(self) -> "BackgroundWatcher":
+        self.lock.acquire()
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self.watcher.run(self.stopping, self.on_cycle)
+        finally:
+            self.lock.release()
+
+    def stop(self, timeout: float = 30) -> None:
+        self.stopping.set()
+        self.watcher.wake()
+        self.thread.join(timeout)
