@@ -126,8 +126,9 @@ def entry_key(entry) -> str:
 def entry_fingerprint(entry) -> str:
     """Changes when anything stored from the entry could: an unchanged fingerprint means
     the entry (and the page behind it) need not be looked at again."""
-    parts = [entry.get(k) or "" for k in ("title", "link", "summary", "published", "updated",
-                                          "author")]
+    # dict.get: feedparser's own get() maps a missing "updated" to "published", with a warning
+    parts = [dict.get(entry, k) or "" for k in ("title", "link", "summary", "published",
+                                                "updated", "author")]
     parts.extend(c.get("value") or "" for c in entry.get("content") or [])
     return hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:20]
 

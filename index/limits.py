@@ -21,6 +21,7 @@ class LoadLimits:
     user_agent: str = USER_AGENT
     # which private or local addresses URLs may reach (none by default; index/urlguard.py)
     url_policy: UrlPolicy = UrlPolicy()
+    size_setting: str = "NEWSQA_MAX_FILE_MB"  # the setting a "too large" message says to raise
 
     @property
     def max_bytes(self) -> int:

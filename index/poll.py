@@ -56,7 +56,9 @@ class FeedPoll:
 
 
 def feed_limits(limits: LoadLimits, feed_max_mb: float) -> LoadLimits:
-    return replace(limits, max_file_mb=min(limits.max_file_mb, feed_max_mb))
+    if feed_max_mb >= limits.max_file_mb:
+        return limits
+    return replace(limits, max_file_mb=feed_max_mb, size_setting="NEWSQA_FEED_MAX_MB")
 
 
 def make_fetcher(limits: LoadLimits, connections: int) -> Fetcher:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from newsqa.index.article import Article, article_id, normalize_url
+from newsqa.index.article import Article, article_id
 from newsqa.index.filters import day_number, source_key
 from newsqa.index.lock import IngestLock, stop_between_writes
 from newsqa.index.subscriptions import write_atomically
@@ -71,7 +71,7 @@ def pin_id(value: str) -> str:
     """An article id, or the id newsqa gives the article at this URL."""
     value = value.strip()
     if "://" in value:
-        return article_id(explicit=None, url=normalize_url(value), title="", text="")
+        return article_id(explicit=None, url=value, title="", text="")
     return value
 
 

@@ -133,11 +133,14 @@ class FeedWatcher:
     """Polls the feeds of `settings.data_dir` and ingests what changed.
 
     `embedder` and `store` are shared with the caller when given (the server's), else
-    loaded on the first cycle that has something to store. `clock` is for tests.
+    loaded on the first cycle that has something to store. `clock` and `rng` (the jitter)
+    are for tests.
     """
 
-    def __init__(self, settings, *, embedder=None, store=None, clock=time.time, rng=None):
+    def __init__(self, settings, *, embedder=None, store=None, clock=time.time, rng=None,
+                 progress=None):
         self.settings = settings
+        self.progress = progress  # passed to ingest(): (done, total) articles
         self.book = FeedBook(settings.data_dir)
         self.embedder = embedder
         self.store = store
@@ -186,7 +189,8 @@ class FeedWatcher:
             return None
         self.open_index()
         try:
-            result = ingest(articles, self.settings, embedder=self.embedder, store=self.store)
+            result = ingest(articles, self.settings, embedder=self.embedder, store=self.store,
+                            progress=self.progress)
         except IndexBusyError as error:
             report.busy = str(error)
             return None

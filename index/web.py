@@ -196,7 +196,7 @@ class Fetcher:
                                 retry_after=retry_after(response.headers.get("retry-after")))
         limit = self.limits.max_bytes
         too_big = (f"larger than the {self.limits.max_file_mb:g} MB limit; raise "
-                   "NEWSQA_MAX_FILE_MB to fetch it")
+                   f"{self.limits.size_setting} to fetch it")
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             return FetchFailure(url, f"{megabytes(int(declared))}, {too_big}")

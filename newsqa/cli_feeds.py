@@ -80,7 +80,6 @@ def register(app: typer.Typer) -> None:
         import json
 
         from rich.markup import escape
-        from rich.table import Table
 
         from newsqa.assistant.age import ago, until
         from newsqa.index.subscriptions import FeedBook, format_every
@@ -96,15 +95,17 @@ def register(app: typer.Typer) -> None:
                       highlight=False)
             return
         now = time.time()
-        table = Table("feed", "every", "last poll", "next poll", "new / updated (last, total)",
-                      "last error", show_lines=False)
-        for s in subscriptions:
-            table.add_row(escape(f"{s.title or ''}\n{s.url}".strip()), format_every(s.every),
-                          ago(now - s.last_poll) if s.last_poll else "never",
-                          until(s.next_poll - now),
-                          f"{s.last_new} / {s.last_updated}   ({s.total_new} / {s.total_updated})",
-                          escape(s.last_error or "") + (f" ({s.failures}x)" if s.failures else ""))
-        out.print(table)
+        for s in subscriptions:  # one block per feed: the address stays whole, to copy
+            out.print(f"[bold]{escape(s.title or '(untitled)')}[/bold] {escape(s.url)}"
+                      + (" [dim](kept)[/dim]" if s.keep else ""), highlight=False)
+            last = (f"last poll {ago(now - s.last_poll)}: {s.last_new} new, {s.last_updated} "
+                    "updated" if s.last_poll else "not polled yet")
+            out.print(f"  every {format_every(s.every)} · {last} · next poll "
+                      f"{until(s.next_poll - now)} · in all {s.total_new} new, "
+                      f"{s.total_updated} updated", highlight=False)
+            if s.last_error:
+                out.print(f"  [yellow]last error[/yellow] ({s.failures} in a row): "
+                          f"{escape(s.last_error)}", highlight=False)
 
     @app.command()
     def watch(

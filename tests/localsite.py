@@ -1,7 +1,10 @@
 """A tiny web site on 127.0.0.1 for the URL and feed tests: pages, feeds and failures.
 
 Each route is (status, content type, body, seconds to wait first, extra headers); every
-request is recorded (path and User-Agent) so tests can check what was fetched, and what not.
+request is recorded (path and User-Agent, and all its headers) so tests can check what was
+fetched, and what not. A route with an ETag or Last-Modified header answers a conditional
+GET that matches it with 304, as a real feed server does; `busiest` is the most requests
+that were ever being answered at once.
 """
 
 import contextlib
@@ -24,6 +27,10 @@ class LocalSite:
     def __init__(self, routes: dict[str, Route]):
         self.routes = routes
         self.requests: list[tuple[str, str]] = []  # (path, User-Agent)
+        self.headers: list[tuple[str, dict]] = []  # (path, request headers)
+        self.busiest = 0
+        self._active = 0
+        self._count_lock = threading.Lock()
         site = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -31,13 +38,34 @@ class LocalSite:
                 pass
 
             def do_GET(self):
+                with site._count_lock:
+                    site._active += 1
+                    site.busiest = max(site.busiest, site._active)
+                try:
+                    self._answer()
+                finally:
+                    with site._count_lock:
+                        site._active -= 1
+
+            def _answer(self):
                 site.requests.append((self.path, self.headers.get("User-Agent", "")))
+                site.headers.append((self.path, dict(self.headers.items())))
                 route = site.routes.get(self.path)
                 if route is None:
                     self.send_error(404)
                     return
                 if route.delay:
                     threading.Event().wait(route.delay)
+                etag = route.headers.get("ETag")
+                modified = route.headers.get("Last-Modified")
+                if route.status == 200 and (
+                        (etag and self.headers.get("If-None-Match") == etag)
+                        or (modified and not etag
+                            and self.headers.get("If-Modified-Since") == modified)):
+                    self.send_response(304)
+                    self.send_header("ETag", etag or "")
+                    self.end_headers()
+                    return
                 body = route.body.encode() if isinstance(route.body, str) else route.body
                 self.send_response(route.status)
                 if route.content_type:
@@ -62,6 +90,9 @@ class LocalSite:
 
     def fetched(self, path: str) -> bool:
         return any(p == path for p, _ in self.requests)
+
+    def count(self, path: str) -> int:
+        return sum(1 for p, _ in self.requests if p == path)
 
 
 @contextlib.contextmanager
