@@ -19,8 +19,20 @@ def ago(seconds: float) -> str:
         return f"{int(seconds // 60)} min ago"
     if seconds < 86400:
         return f"{int(seconds // 3600)} h ago"
-    days = int(seconds // 86400)
-    return "yesterday" if days == 1 else f"{days} days ago"
+    return days_ago(int(seconds // 86400))
+
+
+def days_ago(days: int) -> str:
+    """'today', 'yesterday', '5 days ago', '3 months ago', '4 years ago'."""
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 60:
+        return f"{days} days ago"
+    if days < 730:
+        return f"{days // 30} months ago"
+    return f"{days // 365} years ago"
 
 
 def until(seconds: float) -> str:
@@ -57,7 +69,7 @@ def published_age(published: str | None, *, now: float | None = None,
     days = (reference - day).days
     if days < 0:
         return None  # published after the reference: no honest age to give
-    return "today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago"
+    return days_ago(days)
 
 
 def _day(text: str) -> date | None:

@@ -117,7 +117,8 @@ def holds_type(sentence: str, kind: str, question: str) -> bool:
 
 
 def signals(question: str, chosen: Evidence, reranked: Reranked, kind: str | None,
-            reference_day: int | None, short: ShortAnswer | None = None) -> Signals:
+            reference_day: int | None, short: ShortAnswer | None = None,
+            today_day: int | None = None) -> Signals:
     """The confidence model's inputs for answering with `chosen` (see confidence.py)."""
     article = chosen.document.metadata.get("article_id")
     rival = next((e.score for e in reranked.evidence
@@ -130,10 +131,11 @@ def signals(question: str, chosen: Evidence, reranked: Reranked, kind: str | Non
     title = chosen.document.metadata.get("title") or ""
     found = set(content_stems(f"{title} {chosen.sentence}"))
     if reference_day is None and asks_for_recent(question):
-        # "latest", "this week": recent news is wanted, counted back from the newest found.
-        # Otherwise an archive question has no reference day and age means nothing.
+        # "latest", "this week": recent news is wanted, counted back from today in a live
+        # index (one that follows feeds), else from the newest found. Otherwise an archive
+        # question has no reference day and age means nothing.
         days = [day_number(d.metadata.get("published")) for d in reranked.documents]
-        reference_day = max((d for d in days if d), default=None)
+        reference_day = today_day or max((d for d in days if d), default=None)
     return Signals(
         score=chosen.score,
         lead=min(chosen.score - rival, 10.0) if rival is not None else 10.0,
@@ -191,8 +193,10 @@ class ExtractiveAnswerer:
         self.margin = margin  # runners-up within this many points of the best are kept
         self.type_bonus = type_bonus
 
-    def draft(self, question: str, reranked: Reranked, reference_day: int | None = None) -> Draft:
-        """`reference_day` (YYYYMMDD) is the question's as-of day, if it has one."""
+    def draft(self, question: str, reranked: Reranked, reference_day: int | None = None,
+              today_day: int | None = None) -> Draft:
+        """`reference_day` (YYYYMMDD) is the question's as-of day, if it has one; `today_day`
+        the clock's day in a live index (what "latest" counts back from)."""
         if not reranked.documents:
             return Draft([], None, "no passages were retrieved")
         missing = missing_names(question, reranked.documents)
@@ -241,7 +245,8 @@ class ExtractiveAnswerer:
         if short is not None and short.sentence not in chosen:
             # The quote that holds the short answer supports it: it comes first.
             chosen = [short.sentence, *chosen][: self.max_sentences]
-        found = signals(question, chosen[0], reranked, kind, reference_day, short)
+        found = signals(question, chosen[0], reranked, kind, reference_day, short,
+                        today_day=today_day)
         confidence = probability(found, self.weights)
         if confidence < self.min_confidence:
             return Draft([], best, "the best passage is not a confident enough match",

@@ -10,6 +10,7 @@ question, or chat messages, in; the `Answer` out), to compose with `|`, `.batch(
 """
 
 import copy
+import dataclasses
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -23,6 +24,7 @@ from newsqa.assistant.followup import standalone_from_history
 from newsqa.assistant.generate import GenerativeAnswerer, ModelRewriter
 from newsqa.assistant.llm import load_chat_model
 from newsqa.assistant.prompt import is_decline
+from newsqa.assistant.recency import RecencyClock
 from newsqa.assistant.rerank import CrossEncoder, SentenceReranker
 from newsqa.assistant.short import ShortAnswerer
 from newsqa.assistant.yesno import YesNoJudge
@@ -31,7 +33,7 @@ from newsqa.assistant.result import (Answer, DroppedSentence, Generation, Retrie
 from newsqa.assistant.retrieve import NewsRetriever
 from newsqa.assistant.verify import CitationVerifier
 from newsqa.index.embed import TextEmbedder, load_embedder
-from newsqa.index.filters import PassageFilter
+from newsqa.index.filters import PassageFilter, day_number
 from newsqa.index.pipeline import open_keyword_index, open_store
 from newsqa.index.store import PassageStore
 from newsqa.settings import Settings
@@ -138,6 +140,14 @@ class NewsAssistant:
                                          min_relevance=settings.min_answer_relevance)
         self.chain = build_chain(self.retriever, self.reranker,
                                  ModelRewriter(self.chat_model) if self.chat_model else None)
+        self.recency = RecencyClock(settings.recency_from, settings.data_dir)
+
+    def _dated(self, filters: PassageFilter) -> PassageFilter:
+        """`filters` with the day "today" is, when the index is live and no as-of is set."""
+        if filters.as_of or filters.today:
+            return filters
+        today = self.recency.today()
+        return dataclasses.replace(filters, today=today) if today else filters
 
     def stream(self, question: str, *, filters: PassageFilter | None = None, as_of=None,
                since=None, until=None, sources=(),
@@ -150,11 +160,12 @@ class NewsAssistant:
         """
         if filters is None:
             filters = PassageFilter.build(as_of=as_of, since=since, until=until, sources=sources)
-        state = self.chain.invoke({"question": question, "filters": filters,
+        state = self.chain.invoke({"question": question, "filters": self._dated(filters),
                                    "history": history or []})
         started = time.perf_counter()
         draft = self.answerer.draft(state["question"], state["reranked"],
-                                    reference_day=state["filters"].latest_day)
+                                    reference_day=state["filters"].latest_day,
+                                    today_day=day_number(state["filters"].today))
         timings = {"retrieve": state["retrieve_ms"], "rerank": state["rerank_ms"],
                    "answer": _ms(started)}
         if state["rewrite_ms"] >= 1:
@@ -234,7 +245,8 @@ class NewsAssistant:
     def search(self, question: str, *, filters: PassageFilter | None = None,
                history: list[str] | None = None) -> list:
         """The reranked passages (LangChain `Document`s, best first) `stream()` answers from."""
-        state = self.chain.invoke({"question": question, "filters": filters or PassageFilter(),
+        state = self.chain.invoke({"question": question,
+                                   "filters": self._dated(filters or PassageFilter()),
                                    "history": history or []})
         return state["reranked"].documents
 

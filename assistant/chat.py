@@ -15,6 +15,7 @@ import html
 import re
 from urllib.parse import urlsplit
 
+from newsqa.assistant.age import published_age
 from newsqa.assistant.result import Answer, Citation
 
 _MARKER = re.compile(r"\[\d+\]")  # our inline citation markers, kept as they are
@@ -75,9 +76,18 @@ def markdown_text(text: str | None) -> str:
     return _MARKER_FOLLOWED.sub(r"\1\\\2", "".join(pieces))
 
 
+def dated(citation: Citation) -> str | None:
+    """'2026-12-01 (3 h ago)': the publication date and how old the article is now."""
+    if not citation.published:
+        return None
+    age = published_age(citation.published_at or citation.published)
+    return f"{citation.published} ({age})" if age else citation.published
+
+
 def citation_line(citation: Citation) -> str:
-    """'[1] Title — Source · 2022-01-28 · link' as plain text (the CLI prints it as it is)."""
-    details = [part for part in (citation.source, citation.published) if part]
+    """'[1] Title — Source · 2022-01-28 (3 days ago) · link' as plain text (the CLI prints
+    it as it is)."""
+    details = [part for part in (citation.source, dated(citation)) if part]
     if safe_url(citation.url):
         details.append(f"[link]({citation.url})")
     suffix = f" — {' · '.join(details)}" if details else ""
@@ -88,7 +98,7 @@ def citation_markdown(citation: Citation, *, numbers: str | None = None) -> str:
     """The same line for the chat, as Markdown safe to render: escaped text, http(s) link only.
 
     `numbers` replaces "[n]" when the line heads several citations of one article."""
-    details = [markdown_text(part) for part in (citation.source, citation.published) if part]
+    details = [markdown_text(part) for part in (citation.source, dated(citation)) if part]
     url = safe_url(citation.url)
     if url:
         details.append(f"[link](<{url}>)")
@@ -271,12 +281,15 @@ def highlighted_passage(passage: str | None, quote: str,
     return "".join(parts)
 
 
-def _meta_html(source: str | None, published: str | None) -> str:
+def _meta_html(citation: Citation) -> str:
     parts = []
-    if source:
-        parts.append(f'<span class="nq-source-name">{escape_html(source)}</span>')
-    if published:
-        parts.append(f'<time datetime="{escape_html(published)}">{escape_html(published)}</time>')
+    if citation.source:
+        parts.append(f'<span class="nq-source-name">{escape_html(citation.source)}</span>')
+    if citation.published:
+        moment = citation.published_at or citation.published
+        age = published_age(moment)
+        parts.append(f'<time datetime="{escape_html(moment)}">{escape_html(citation.published)}'
+                     f'</time>' + (f' <span class="nq-age">({escape_html(age)})</span>' if age else ""))
     return " · ".join(parts) or "source and date unknown"
 
 
@@ -319,7 +332,7 @@ def article_html(group: list[Citation], passages: dict[str, str], answer_text: s
         f'<details class="nq-article" id="nq-article-{int(first.n)}" open>'
         f'<summary><span class="nq-numbers">{numbers}</span> '
         f'{link_html(first.url, title, css_class="nq-title")}</summary>'
-        f'<div class="nq-meta">{_meta_html(first.source, first.published)}</div>'
+        f'<div class="nq-meta">{_meta_html(first)}</div>'
         f"{url_note}{body}</details>"
     )
 

@@ -57,7 +57,7 @@ def cite(claims: list[Claim]) -> tuple[str, list[Citation]]:
         meta = doc.metadata
         citations.append(Citation(
             n=n, title=meta.get("title") or "", source=meta.get("source"), url=meta.get("url"),
-            published=meta.get("published"), quote=doc.page_content[start:end],
+            published=meta.get("published"), published_at=meta.get("published_at"), quote=doc.page_content[start:end],
             spans=_outermost(spans[chunk_id]),
             article_id=meta["article_id"], chunk_id=chunk_id,
             also_in=meta.get("also_in") or [],

@@ -40,3 +40,43 @@ def recency_weight(day: int, reference_day: int, half_life_days: float = 7.0) ->
     0 for undated articles."""
     age = age_in_days(day, reference_day)
     return 0.0 if age is None else math.pow(0.5, age / half_life_days)
+
+
+class RecencyClock:
+    """What "latest" and "today" count back from when a question gives no as-of date.
+
+    A live index (one that follows feeds, index/subscriptions.py) is current: "today" is the
+    clock's day. A fixed archive may end years ago: there "latest" means the newest found,
+    which is what `recency_day` None leaves to the retriever. `mode` is the setting
+    `recency_from`: auto (live when feeds are followed), clock, or newest.
+    """
+
+    def __init__(self, mode: str, data_dir):
+        from pathlib import Path
+
+        self.mode = mode
+        self.feeds_file = Path(data_dir) / "feeds.json"
+        self._seen: tuple | None = None  # (mtime, size) of feeds.json when last read
+        self._live = False
+
+    def today(self) -> str | None:
+        if self.mode == "newest" or (self.mode == "auto" and not self._follows_feeds()):
+            return None
+        return date.today().isoformat()
+
+    def _follows_feeds(self) -> bool:
+        try:
+            stat = self.feeds_file.stat()
+        except OSError:
+            return False
+        key = (stat.st_mtime_ns, stat.st_size)
+        if key != self._seen:
+            from newsqa.errors import NewsqaError
+            from newsqa.index.subscriptions import FeedBook
+
+            try:
+                self._live = bool(FeedBook(self.feeds_file.parent).all())
+            except NewsqaError:  # a damaged list is reported by the feed commands
+                self._live = False
+            self._seen = key
+        return self._live

@@ -9,6 +9,8 @@ class Citation(BaseModel):
     source: str | None = None
     url: str | None = None
     published: str | None = None
+    published_at: str | None = Field(
+        None, description="Publication time, ISO 8601 UTC, when the source gave one.")
     quote: str = Field(description="The exact text of the passage that supports the claim.")
     spans: list[list[int]] = Field(
         default=[], description="[start, end) character offsets into the passage text of each "

@@ -28,6 +28,7 @@ def _document(hit: StoredPassage, **scores) -> Document:
     return Document(page_content=hit.text, id=hit.id, metadata={
         "chunk_id": hit.id, "article_id": hit.article_id, "title": hit.title,
         "source": hit.source, "url": hit.url, "published": hit.published,
+        "published_at": hit.published_at,
         "position": hit.position, "start": hit.start, "end": hit.end, **scores,
     })
 
@@ -74,7 +75,7 @@ class NewsRetriever(BaseRetriever):
 
         if asks_for_recent(query) and fused:
             days = {pid: day_number(hits[pid].published) or 0 for pid in fused if pid in hits}
-            reference = (filters.latest_day if filters and filters.latest_day else None) \
+            reference = (filters.recency_day if filters else None) \
                 or max(days.values(), default=0)
             top = max(fused.values())
             for pid, day in days.items():

@@ -38,6 +38,9 @@ class Article:
     url: str | None = None
     published: str | None = None  # ISO date, YYYY-MM-DD
     author: str | None = None
+    # When it was published to the minute, ISO 8601 in UTC ("2026-12-01T09:30:00Z"), where
+    # the source says (feeds do): for ages such as "3 h ago". `published` stays the day.
+    published_at: str | None = None
     origin: str = ""  # where it came from: "path", "path:line", a URL, "feed#entry-N"
     # What the loader had to guess (a derived title, an unreadable date, a guessed
     # encoding): the article is stored, and the user is told. Not part of the index.
@@ -47,6 +50,8 @@ class Article:
     def content_hash(self) -> str:
         """Changes whenever anything that ends up in the index changes."""
         fields = (self.title, self.text, self.source, self.url, self.published, self.author)
+        if self.published_at:  # only then: hashes of articles stored before it stay the same
+            fields = (*fields, self.published_at)
         return hashlib.sha1("\x1f".join(f or "" for f in fields).encode("utf-8")).hexdigest()
 
     def with_text(self, text: str) -> "Article":

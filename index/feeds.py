@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from newsqa.index.article import Article, Skipped
@@ -173,6 +173,7 @@ def _entry_article(entry, text: str, where: str, source: str | None,
     link = (entry.get("link") or "").strip() or None
     title = html_to_text(entry.get("title") or "")
     published = _entry_date(entry)
+    published_at = _entry_time(entry)
     author = _author(entry)
     notes = []
     page = pages.get(link) if link else None
@@ -200,7 +201,7 @@ def _entry_article(entry, text: str, where: str, source: str | None,
     # The id comes from the link, so the same article ingested by its URL is not stored twice.
     return make_article(title=title, text=text, origin=origin, url=link, source=source,
                         published=published, author=author, notes=notes,
-                        explicit_id=None if link else guid)
+                        explicit_id=None if link else guid, published_at=published_at)
 
 
 def _teaser_only(entry, text: str) -> bool:
@@ -227,6 +228,17 @@ def _entry_date(entry):
                 continue
     # feedparser could not read it: make_article parses the raw text and notes a failure
     return entry.get("published") or entry.get("updated") or None
+
+
+def _entry_time(entry) -> str | None:
+    """The entry's publication time in UTC (feedparser converts), ISO 8601, if it gives one."""
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    if not parsed:
+        return None
+    try:
+        return datetime(*parsed[:6]).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (TypeError, ValueError):
+        return None
 
 
 def _author(entry) -> str | None:

@@ -31,6 +31,9 @@ class PassageFilter:
     since: str | None = None
     until: str | None = None
     sources: tuple[str, ...] = ()
+    # Not a filter: the day "today" is for a question without an as-of date, set when the
+    # index follows feeds (it is live, so "latest" means latest by the clock).
+    today: str | None = None
 
     @classmethod
     def build(cls, *, as_of=None, since=None, until=None, sources=()) -> "PassageFilter":
@@ -51,6 +54,11 @@ class PassageFilter:
     def latest_day(self) -> int | None:
         bounds = [day_number(d) for d in (self.as_of, self.until) if d]
         return min(bounds) if bounds else None
+
+    @property
+    def recency_day(self) -> int | None:
+        """The day "latest", "this week", "today" count back from, if known."""
+        return self.latest_day or day_number(self.today)
 
     @property
     def earliest_day(self) -> int | None:

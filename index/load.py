@@ -204,7 +204,8 @@ def decode(data: bytes, origin: str, *, per_line: bool = False) -> tuple[str, st
 
 
 def make_article(*, title: str, text: str, origin: str, url=None, source=None, published=None,
-                 author=None, explicit_id=None, notes: Iterable[str] = ()) -> LoadResult:
+                 author=None, explicit_id=None, notes: Iterable[str] = (),
+                 published_at: str | None = None) -> LoadResult:
     """An Article from loose fields; a missing title is derived and an odd date noted."""
     title = " ".join((title or "").split())
     text = (text or "").strip()
@@ -227,6 +228,7 @@ def make_article(*, title: str, text: str, origin: str, url=None, source=None, p
         url=url,
         published=iso_date,
         author=(str(author).strip() or None) if author else None,
+        published_at=published_at if iso_date else None,
         origin=origin,
         notes=tuple(notes),
     )

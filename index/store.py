@@ -47,6 +47,7 @@ class StoredPassage:
     start: int
     end: int
     score: float = 0.0  # cosine similarity to the query
+    published_at: str | None = None  # to the minute, UTC, when the source gave it
 
 
 def _client(data_dir: Path, chroma_url: str | None):
@@ -110,7 +111,7 @@ def _meta(article: Article, passage: Passage, passages: int, seq: int) -> dict:
         "passages": passages,
         "origin": article.origin,
     }
-    for key in ("source", "url", "published", "author"):
+    for key in ("source", "url", "published", "author", "published_at"):
         value = getattr(article, key)
         if value:
             meta[key] = value
@@ -124,7 +125,7 @@ def _stored(pid: str, text: str, meta: dict, score: float = 0.0) -> "StoredPassa
         id=pid, text=text, article_id=meta["article_id"], title=meta.get("title", ""),
         source=meta.get("source"), url=meta.get("url"), published=meta.get("published"),
         position=int(meta.get("position", 0)), start=int(meta.get("start", 0)),
-        end=int(meta.get("end", 0)), score=score,
+        end=int(meta.get("end", 0)), score=score, published_at=meta.get("published_at"),
     )
 
 

@@ -5,6 +5,7 @@ file, and the defaults below. Components receive a `Settings` instead of reading
 """
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -91,6 +92,10 @@ class Settings(BaseSettings):
         description="Sentences the cross-encoder scores per question, shortlisted by keywords (0: all).")
     search_depth: int = Field(30, ge=1, le=200, description="Hits each search contributes to fusion.")
     recency_bonus: float = Field(0.5, ge=0, description="Boost for recent articles on 'latest'-type questions.")
+    recency_from: Literal["auto", "clock", "newest"] = Field(
+        "auto", description="What 'latest' / 'today' count back from without an as-of date: "
+                            "clock (today), newest (the newest article found), auto (clock "
+                            "when the index follows feeds, else newest).")
     dedupe_threshold: float = Field(0.6, gt=0, le=1, description="Shingle overlap that makes two passages duplicates.")
     type_bonus: float = Field(1.0, ge=0, description="Bonus for sentences holding the asked-for kind of answer.")
     answer_headline: bool = Field(
