@@ -163,10 +163,30 @@ def register(app: typer.Typer) -> None:
     app.command("calibrate")(calibrate_command)
     app.command("verify-bench")(verify_bench_command)
     app.command("bench")(bench_command)
+    app.command("bench-feeds")(bench_feeds_command)
     app.command("calibrate-support")(calibrate_support_command)
     app.command("loadtest")(loadtest_command)
     app.command("record")(record_command)
     app.command("calibrate-short")(calibrate_short_command)
+
+
+def bench_feeds_command(
+    feeds: Annotated[int, typer.Option("--feeds", help="Followed feeds, served on 127.0.0.1.")] = 50,
+    entries: Annotated[int, typer.Option("--entries", help="Entries per feed.")] = 10,
+    changed: Annotated[int, typer.Option("--changed", help="Feeds that gain an entry for the third cycle.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Poll many local feeds as `newsqa serve` does: first, unchanged (304) and changed
+    cycles, connections at once, CPU, and questions answered during the polls."""
+    from newsqa.eval.feedbench import run_feed_bench
+
+    console = Console(stderr=True)
+    result = run_feed_bench(feeds, entries, changed,
+                            log=lambda line: console.print(line, highlight=False))
+    if as_json:
+        print(json.dumps(result, indent=2))
+    else:
+        Console().print(result)
 
 
 def record_command(
