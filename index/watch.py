@@ -1,8 +1,8 @@
 """Keeping the index current on its own: poll the followed feeds, store what changed.
 
 A `FeedWatcher` cycle: poll every due feed (`poll.py`, concurrently and conditionally),
-hand all new and edited entries to the same `ingest()` as every other way in, then record
-each feed's new state (validators, entry fingerprints, next poll) in `feeds.json`, then
+hand each feed's new and edited entries to the same `ingest()` as every other way in, then
+record that feed's new state (validators, entry fingerprints, next poll) in `feeds.json`, then
 apply retention (`retention.py`). The order is what makes a killed watcher safe: until a
 feed's state is recorded, its next poll reads the same entries again, and `ingest()`
 stores an already stored version of an article as "unchanged", so a restart neither
@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 WATCH_LOCK = "watch.lock"
 MAX_SLEEP = 30.0  # seconds: how soon a feed followed by another process is noticed
 EXPIRE_EVERY = 3600.0  # retention runs at most hourly when no feed brought anything
+INGEST_GROUP = 32  # articles per ingest() of a poll: the ingest lock is held that long
+YIELD_SECONDS = 0.2
 
 
 @dataclass
@@ -55,7 +57,7 @@ class FeedResult:
 class CycleReport:
     feeds: list[FeedResult] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
-    ingest: object | None = None  # the IngestReport, when anything was stored
+    ingests: list = field(default_factory=list)  # the IngestReports of what was stored
     expired: ExpiryReport | None = None
     busy: str | None = None  # the ingest lock was held: nothing recorded, polled again soon
     seconds: float = 0.0
@@ -160,48 +162,57 @@ class FeedWatcher:
         report = CycleReport()
         limits = feed_limits(LoadLimits.from_settings(self.settings), self.settings.feed_max_mb)
         polls = poll_feeds(feeds, limits, connections=self.settings.feed_connections)
-        ingested = self._store(polls, report, now)
-        if report.busy is None:
-            for feed, found in zip(feeds, polls):
-                report.feeds.append(self._record(feed, found, now, ingested))
-        else:  # nothing was stored: leave every feed due, so the next cycle tries again
-            report.feeds = [FeedResult(p.url, "error", error=report.busy) for p in polls]
-        report.expired = self._expire(now, changed=bool(ingested))
+        stored_any = False
+        for feed, found in zip(feeds, polls):
+            if report.busy is not None:  # the index is taken: leave the rest due, try again
+                report.feeds.append(FeedResult(found.url, "error", error=report.busy))
+                continue
+            counts = self._store(found, report, now)
+            if counts is None:
+                report.feeds.append(FeedResult(found.url, "error", error=report.busy))
+                continue
+            stored_any |= any(counts)
+            report.feeds.append(self._record(feed, found, now, *counts))
+        report.expired = self._expire(now, changed=stored_any)
         report.seconds = time.perf_counter() - started
         report.cpu_seconds = time.process_time() - cpu
         self.last_cycle = report
         return report
 
-    def _store(self, polls: list[FeedPoll], report: CycleReport, now: float):
-        """Ingest every poll's articles in one `ingest()`; the IngestReport, or None."""
+    def _store(self, found: FeedPoll, report: CycleReport, now: float) -> tuple[int, int] | None:
+        """Ingest one feed's articles, INGEST_GROUP at a time: (new, updated), or None when
+        the ingest lock was held (nothing of this feed is recorded; it stays due).
+
+        In groups, so that a big first poll does not keep an upload on the page waiting
+        for minutes: between groups the lock is free for a moment."""
         from newsqa.index.pipeline import ingest
 
+        report.skipped.extend(found.skipped)
         articles = []
-        for found in polls:
-            report.skipped.extend(found.skipped)
-            for article in found.articles:
-                if is_expired(article, self.settings.keep_days, now):
-                    report.skipped.append(Skipped(article.origin, "published before the "
-                                                  "NEWSQA_KEEP_DAYS window; not stored"))
-                else:
-                    articles.append(article)
-        if not articles:
-            return None
-        self.open_index()
-        try:
-            result = ingest(articles, self.settings, embedder=self.embedder, store=self.store,
-                            progress=self.progress)
-        except IndexBusyError as error:
-            report.busy = str(error)
-            return None
-        report.ingest = result
-        report.skipped.extend(result.skipped)
-        return result
+        for article in found.articles:
+            if is_expired(article, self.settings.keep_days, now):
+                report.skipped.append(Skipped(article.origin, "published before the "
+                                              "NEWSQA_KEEP_DAYS window; not stored"))
+            else:
+                articles.append(article)
+        new = updated = 0
+        for i in range(0, len(articles), INGEST_GROUP):
+            if i:
+                time.sleep(YIELD_SECONDS)  # let a waiting writer (an upload) take the lock
+            self.open_index()
+            try:
+                result = ingest(articles[i:i + INGEST_GROUP], self.settings,
+                                embedder=self.embedder, store=self.store, progress=self.progress)
+            except IndexBusyError as error:
+                report.busy = str(error)
+                return None
+            report.ingests.append(result)
+            report.skipped.extend(result.skipped)
+            new, updated = new + len(result.new), updated + len(result.updated)
+        return new, updated
 
-    def _record(self, feed: Subscription, found: FeedPoll, now: float, ingested) -> FeedResult:
-        ids = {a.id for a in found.articles}
-        new = len(ids & set(ingested.new)) if ingested else 0
-        updated = len(ids & set(ingested.updated)) if ingested else 0
+    def _record(self, feed: Subscription, found: FeedPoll, now: float, new: int,
+                updated: int) -> FeedResult:
         saved = self.book.update(feed.url, lambda current: recorded(
             current, found, now, new=new, updated=updated, rng=self.rng))
         if found.status == "error":

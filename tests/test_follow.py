@@ -93,7 +93,7 @@ def test_new_edited_and_unchanged_entries(site, settings, embedder):
     # Due, unchanged: a conditional GET answered 304, nothing read or stored.
     clock.now += 700
     second = watcher.poll()
-    assert second.feeds[0].status == "not-modified" and second.ingest is None
+    assert second.feeds[0].status == "not-modified" and second.ingests == []
     sent = site.headers[-1][1]
     assert sent.get("If-None-Match") == site.routes[FEED].headers["ETag"]
 
