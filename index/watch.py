@@ -151,6 +151,7 @@ class FeedWatcher:
         self.last_cycle: CycleReport | None = None
         self._wake = threading.Event()
         self._last_expiry = 0.0
+        self.running = False  # a loop (`run`) is polling: wake() has someone to wake
 
     # --- one cycle ------------------------------------------------------------------
     def poll(self, *, only: list[str] | None = None, force: bool = False) -> CycleReport:
@@ -258,6 +259,13 @@ class FeedWatcher:
     def run(self, stop: threading.Event, on_cycle=None) -> None:
         """Cycle until `stop` is set; each cycle's report goes to `on_cycle`. An error in
         one cycle is logged and the loop goes on: a watcher must outlive a bad feed."""
+        self.running = True
+        try:
+            self._loop(stop, on_cycle)
+        finally:
+            self.running = False
+
+    def _loop(self, stop: threading.Event, on_cycle) -> None:
         while not stop.is_set():
             try:
                 report = self.poll()

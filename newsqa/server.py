@@ -5,6 +5,7 @@ routes in an outer app with the page mounted at "/" (`gr.mount_gradio_app`, Grad
 documented way to sit beside other routes), all served by one uvicorn server:
 
     /api/ask  /api/search  /api/ingest  /api/stats  /healthz   REST (newsqa/api.py)
+    /api/feeds  /api/feeds/poll                                 followed feeds (newsqa/api_feeds.py)
     /v1/chat/completions  /v1/models                            OpenAI (newsqa/openai_api.py)
     /mcp                                                        MCP (newsqa/mcp_tools.py)
     /docs  /openapi.json                                        the API's documentation
@@ -30,7 +31,7 @@ With a login configured (NEWSQA_AUTH), send `Authorization: Bearer user:password
 Basic. The OpenAI-compatible chat is at `/v1` (model `newsqa`), the MCP server at `/mcp`."""
 
 
-def build_server(blocks, assistant, settings: Settings, credentials, gate):
+def build_server(blocks, assistant, settings: Settings, credentials, gate, watcher=None):
     """The outer FastAPI app: program routes, their guard, and the page mounted at '/'."""
     import gradio as gr
     from fastapi import Depends, FastAPI
@@ -38,6 +39,7 @@ def build_server(blocks, assistant, settings: Settings, credentials, gate):
 
     from newsqa import __version__ as version
     from newsqa.api import api_router
+    from newsqa.api_feeds import feeds_router
     from newsqa.api_errors import install
     from newsqa.api_guard import ProgramGuard
     from newsqa.api_models import request_models
@@ -66,6 +68,7 @@ def build_server(blocks, assistant, settings: Settings, credentials, gate):
     # Documents the bearer login in /docs (its "Authorize" button); ProgramGuard enforces it.
     documented = {"dependencies": [Depends(HTTPBearer(auto_error=False))]} if credentials else {}
     app.include_router(api_router(assistant, gate, ingest_gate, models, **documented))
+    app.include_router(feeds_router(settings, watcher, **documented))
     app.include_router(openai_router(assistant, gate, models, **documented))
     app.router.routes.extend(mcp_app.routes)  # /mcp
     upload_limit = upload_limit_bytes(settings)

@@ -111,7 +111,8 @@ def serve(settings: Settings, *, with_samples: bool = True, block: bool = True):
     watcher = FeedWatcher(settings, embedder=assistant.embedder, store=assistant.store)
     app = build_app(assistant, gate, watcher)
     app.queue(default_concurrency_limit=concurrency, max_size=max_queue)
-    server = RunningServer(build_server(app, assistant, settings, credentials, gate),
+    server = RunningServer(build_server(app, assistant, settings, credentials, gate,
+                                        watcher if settings.watch_feeds else None),
                            settings.host, settings.port).start()
     server.watcher = start_watching(watcher) if settings.watch_feeds else None
     print(f"Ready: open {server.local_url} in a browser (Ctrl+C stops it). Programs: "

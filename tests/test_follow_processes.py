@@ -150,5 +150,21 @@ def test_serve_polls_followed_feeds_and_new_entries_are_searchable(site, setting
         # One interval (2 s, +-10 %) plus a poll and an ingest; never the 30 s idle sleep.
         waited = finds("Hallowmarsh swimming pool mayor", "Hallowmarsh", within=20)
         assert waited < 20
+
+        # Programs follow feeds too: checked at once, polled at once (woken, not in 30 s).
+        publish(site, [entry(9)], path="/other.xml")
+        followed = httpx.post(base + "/api/feeds", json={"url": site.url("/other.xml"),
+                                                         "every": "1h"}, timeout=30)
+        assert followed.status_code == 200 and followed.json()["polling_now"] is True
+        assert finds("Wexhaven ferry pier", "Wexhaven", within=15) < 15
+        listed = httpx.get(base + "/api/feeds", timeout=30).json()
+        assert {f["url"] for f in listed["feeds"]} == {site.url(FEED), site.url("/other.xml")}
+        assert listed["polling_here"] is True and "seen" not in listed["feeds"][0]
+        refused = httpx.post(base + "/api/feeds", json={"url": site.url("/nope.xml")}, timeout=30)
+        assert refused.status_code == 422 and "HTTP 404" in refused.json()["error"]["message"]
+        gone = httpx.delete(base + "/api/feeds", params={"url": site.url("/other.xml")}, timeout=30)
+        assert gone.status_code == 200
+        assert httpx.delete(base + "/api/feeds", params={"url": site.url("/other.xml")},
+                            timeout=30).status_code == 404
     state = FeedBook(settings.data_dir).get(site.url(FEED))
     assert state.total_new == 2 and state.failures == 0
