@@ -127,12 +127,19 @@ class FeedBook:
 
     def update(self, url: str, change: Callable[[Subscription], Subscription]) -> Subscription | None:
         """Apply `change` to the feed as the file holds it now (None: it was unfollowed)."""
+        return self.update_many({url: change}).get(url)
+
+    def update_many(self, changes: dict[str, Callable[[Subscription], Subscription]]
+                    ) -> dict[str, Subscription]:
+        """`update` for several feeds in one write (a cycle of 304s writes the file once)."""
+        if not changes:
+            return {}
+        done = {}
         with self._editing() as book:
             for i, old in enumerate(book.feeds):
-                if old.url == url:
-                    book.feeds[i] = change(old)
-                    return book.feeds[i]
-        return None
+                if old.url in changes:
+                    book.feeds[i] = done[old.url] = changes[old.url](old)
+        return done
 
     def poll_now(self, url: str | None = None) -> None:
         """Make one feed (or all) due at once."""
@@ -146,11 +153,21 @@ class FeedBook:
     def _editing(self) -> Iterator[_FeedsFile]:
         from filelock import FileLock
 
+        from filelock import Timeout
+
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(self.path) + ".lock", timeout=30):
+        lock = FileLock(str(self.path) + ".lock", timeout=30)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise FeedError(f"{self.path} has been locked by another newsqa process for 30 s; "
+                            "nothing was changed. Try again.") from None
+        try:
             book = self._read()
             yield book
             write_atomically(self.path, book.model_dump_json(indent=1))
+        finally:
+            lock.release()
 
     def _read(self) -> _FeedsFile:
         try:

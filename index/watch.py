@@ -164,16 +164,27 @@ class FeedWatcher:
         limits = feed_limits(LoadLimits.from_settings(self.settings), self.settings.feed_max_mb)
         polls = poll_feeds(feeds, limits, connections=self.settings.feed_connections)
         stored_any = False
+        later = {}  # feeds without articles: their state is written at the end, in one go
         for feed, found in zip(feeds, polls):
             if report.busy is not None:  # the index is taken: leave the rest due, try again
                 report.feeds.append(FeedResult(found.url, "error", error=report.busy))
+                continue
+            if not found.articles:
+                report.skipped.extend(found.skipped)
+                later[found.url] = found
                 continue
             counts = self._store(found, report, now)
             if counts is None:
                 report.feeds.append(FeedResult(found.url, "error", error=report.busy))
                 continue
             stored_any |= any(counts)
-            report.feeds.append(self._record(feed, found, now, *counts))
+            # Recorded as soon as its articles are stored: a kill after this loses nothing.
+            saved = self.book.update(found.url, self._recording(found, now, *counts))
+            report.feeds.append(self._result(found, saved, *counts))
+        saved = self.book.update_many({url: self._recording(found, now, 0, 0)
+                                       for url, found in later.items()})
+        report.feeds.extend(self._result(found, saved.get(url), 0, 0)
+                            for url, found in later.items())
         report.expired = self._expire(now, changed=stored_any)
         report.seconds = time.perf_counter() - started
         report.cpu_seconds = time.process_time() - cpu
@@ -212,13 +223,15 @@ class FeedWatcher:
             new, updated = new + len(result.new), updated + len(result.updated)
         return new, updated
 
-    def _record(self, feed: Subscription, found: FeedPoll, now: float, new: int,
-                updated: int) -> FeedResult:
-        saved = self.book.update(feed.url, lambda current: recorded(
-            current, found, now, new=new, updated=updated, rng=self.rng))
+    def _recording(self, found: FeedPoll, now: float, new: int, updated: int):
+        return lambda current: recorded(current, found, now, new=new, updated=updated,
+                                        rng=self.rng)
+
+    @staticmethod
+    def _result(found: FeedPoll, saved: Subscription | None, new: int, updated: int) -> FeedResult:
         if found.status == "error":
-            log.warning("feed %s: %s", feed.url, found.error)
-        return FeedResult(feed.url, found.status, new=new, updated=updated, error=found.error,
+            log.warning("feed %s: %s", found.url, found.error)
+        return FeedResult(found.url, found.status, new=new, updated=updated, error=found.error,
                           next_poll=saved.next_poll if saved else None)
 
     def _expire(self, now: float, *, changed: bool) -> ExpiryReport | None:
