@@ -39,7 +39,7 @@ def until(seconds: float) -> str:
     """'now', 'in 5 min', 'in 3 h' for a time still to come."""
     if seconds <= 30:
         return "now"
-    if seconds < 3600:
+    if seconds < 3570:  # (59.5 min and more read as "in 1 h")
         return f"in {max(1, round(seconds / 60))} min"
     if seconds < 86400:
         return f"in {seconds / 3600:.0f} h"

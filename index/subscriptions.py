@@ -52,7 +52,7 @@ class Subscription(BaseModel):
     next_poll: float = 0.0  # due at once
     failures: int = 0  # in a row; the back-off grows with it
     last_error: str | None = None
-    last_status: str | None = None  # new, not-modified, unchanged, error
+    last_status: str | None = None  # changed, not-modified, unchanged, error
     last_new: int = 0
     last_updated: int = 0
     total_new: int = 0

@@ -3,15 +3,19 @@
 No Gradio here: what one click on "Add" brings in (uploads kept under `DATA_DIR/uploads`,
 pasted text, URLs), the summary of an ingest as HTML (all of it escaped: titles, file names
 and reasons come from the input), and the corpus counts, rescanned only when the store's
-passage count changes. The event that runs the ingest is in `ui_events.py`.
+passage count changes, with when the index last changed. The event that runs the ingest is
+in `ui_events.py`.
 """
 
 import hashlib
 import re
 import shutil
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsqa.assistant.age import ago
 from newsqa.assistant.chat import escape_html
 from newsqa.corpus_stats import CorpusStats, corpus_stats, plural
 
@@ -148,9 +152,16 @@ def ingest_summary_html(report, skipped_before: list, labels: dict[str, str],
     return f'<div class="nq-ingest">{"".join(parts)}</div>'
 
 
-def stats_html(stats: CorpusStats) -> str:
-    return (f'<p class="nq-stats" data-articles="{stats.articles}" '
-            f'data-passages="{stats.passages}">Index: {escape_html(stats.summary())}</p>')
+def stats_html(stats: CorpusStats, updated: float | None = None,
+               now: float | None = None) -> str:
+    """'Index: 3 articles · … · updated 5 min ago' (`updated`: epoch seconds of the index's
+    last change, when known), so a reader sees that background polls keep it current."""
+    text = stats.summary()
+    attributes = f'data-articles="{stats.articles}" data-passages="{stats.passages}"'
+    if updated:
+        text += f" · updated {ago(max(0.0, (time.time() if now is None else now) - updated))}"
+        attributes += f' data-updated="{updated:.0f}"'
+    return f'<p class="nq-stats" {attributes}>Index: {escape_html(text)}</p>'
 
 
 class LiveStats:
@@ -162,9 +173,20 @@ class LiveStats:
         self.keyword = keyword  # its last change is when the index was last updated
         self._count: int | None = None
         self._stats: CorpusStats | None = None
+        self._scanning = threading.Lock()
 
     def current(self, force: bool = False) -> CorpusStats:
         count = self.store.count()
         if force or self._stats is None or self._count != count:
-            self._count, self._stats = count, corpus_stats(self.store)
+            with self._scanning:  # every open page's timer may ask at once: one scan
+                if force or self._stats is None or self._count != count:
+                    self._count, self._stats = count, corpus_stats(self.store)
         return self._stats
+
+    def updated(self) -> float | None:
+        """When the index last changed (one small file read), or None without a keyword index."""
+        return self.keyword.last_change() if self.keyword is not None else None
+
+    def html(self, force: bool = False) -> str:
+        """The stats line as it is now; cheap enough for the page's refresh timer."""
+        return stats_html(self.current(force), self.updated())

@@ -1,9 +1,11 @@
-"""The page's events: what happens on a question, an example click, "Add", and page load.
+"""The page's events: what happens on a question, an example click, "Add", the Feeds tab's
+buttons, page load and the refresh timer.
 
 `wire()` attaches them to the components of a `Page` (ui_layout.py), inside the caller's
 `gr.Blocks`. The handlers only move values between the page and the work, which lives in
-`ui_ask.py` (answering) and `ui_add.py` (ingesting). Their names matter: tests find the
-events by handler name (`respond`, `chat_api`, `add_articles`).
+`ui_ask.py` (answering), `ui_add.py` (ingesting) and `ui_feeds.py` (following feeds). Their
+names matter: tests find the events by handler name (`respond`, `chat_api`, `add_articles`,
+`follow_feed`, `unfollow_feed`, `poll_feeds`, `tick`, `refresh_stats`).
 
 Asking is two steps: `start` shows the question at once and clears the box (no queue),
 then `respond` streams the answer into the chat and the sources panel. Both answer events
@@ -15,9 +17,9 @@ from pathlib import Path
 from newsqa.assistant.chain import NewsAssistant
 from newsqa.assistant.chat import markdown_text, notice_html
 from newsqa.errors import NewsqaError
-from newsqa.ui_add import (LiveStats, article_labels, collect_inputs, ingest_summary_html,
-                           stats_html, uploader)
+from newsqa.ui_add import LiveStats, article_labels, collect_inputs, ingest_summary_html, uploader
 from newsqa.ui_ask import answer_turns, filters_note, panel_html, user_questions
+from newsqa.ui_feeds import feeds_panel, follow_notice, poll_now_notice, unfollow_notice
 from newsqa.ui_layout import EXAMPLES, PANEL_PLACEHOLDER, Page
 
 
@@ -35,8 +37,8 @@ def wire(page: Page, assistant: NewsAssistant, live: LiveStats, app, gate=None,
     def refresh(selected=None, force: bool = False):
         """Stats and the source menu's choices, as they are now (the selection is kept)."""
         stats = live.current(force)
-        return stats_html(stats), gr.Dropdown(choices=list(stats.sources), value=selected or [],
-                                              allow_custom_value=True)
+        return live.html(), gr.Dropdown(choices=list(stats.sources), value=selected or [],
+                                        allow_custom_value=True)
 
     # -- asking
     def start(message: str, history: list):
@@ -135,3 +137,54 @@ def wire(page: Page, assistant: NewsAssistant, live: LiveStats, app, gate=None,
 
     app.load(lambda selected: refresh(selected), [page.sources],
              [page.stats_box, page.sources], queue=False, api_visibility="undocumented")
+
+    def refresh_stats():
+        """Background polls add articles: the stats line follows, without a reload."""
+        return live.html()
+
+    if page.timer is not None:
+        page.timer.tick(refresh_stats, None, [page.stats_box], queue=False,
+                        show_progress="hidden", api_visibility="undocumented")
+    if page.follow is not None:
+        wire_feeds(page, app, settings, watcher)
+
+
+def wire_feeds(page: Page, app, settings, watcher=None) -> None:
+    """The Feeds tab: follow, unfollow, poll now, and the table kept current (on load, after
+    each button, and on the page's timer). `watcher` is woken to poll at once, if given."""
+    import gradio as gr
+
+    def show(selected: str | None, shown: list, notice=None):
+        """(notice, table, unfollow menu, its addresses): the menu is only replaced when the
+        followed feeds changed, so a tick never disturbs a choice being made."""
+        table, choices = feeds_panel(settings.data_dir)
+        urls = [url for _, url in choices]
+        menu = gr.skip() if urls == list(shown or []) else gr.Dropdown(
+            choices=choices, value=selected if selected in urls else None)
+        return gr.skip() if notice is None else notice, table, menu, urls
+
+    def follow_feed(url: str, every: str, keep: bool, selected: str | None, shown: list):
+        notice, followed = follow_notice(settings, url, every, keep, watcher)
+        return (*show(selected, shown, notice), "" if followed else gr.skip())
+
+    def unfollow_feed(selected: str | None, shown: list):
+        return show(None, shown, unfollow_notice(settings, selected))
+
+    def poll_feeds(selected: str | None, shown: list):
+        return show(selected, shown, poll_now_notice(settings, watcher))
+
+    def tick(selected: str | None, shown: list):
+        return show(selected, shown)[1:]
+
+    state = [page.unfollow_choice, page.feeds_shown]
+    outputs = [page.feed_notice, page.feeds_table, page.unfollow_choice, page.feeds_shown]
+    quiet = dict(api_visibility="undocumented", show_progress="hidden")
+    # Following fetches the address once (index/follow.py): a few seconds at most.
+    for trigger in (page.follow.click, page.feed_url.submit):
+        trigger(follow_feed, [page.feed_url, page.feed_every, page.feed_keep, *state],
+                [*outputs, page.feed_url], concurrency_id="feeds",
+                api_visibility="undocumented", show_progress="minimal")
+    page.unfollow.click(unfollow_feed, state, outputs, concurrency_id="feeds", **quiet)
+    page.poll.click(poll_feeds, state, outputs, concurrency_id="feeds", **quiet)
+    page.timer.tick(tick, state, outputs[1:], queue=False, **quiet)
+    app.load(tick, state, outputs[1:], queue=False, **quiet)

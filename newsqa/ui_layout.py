@@ -2,9 +2,11 @@
 
 `layout()` places the components inside the caller's `gr.Blocks` and returns them as a
 `Page`, with no behaviour attached: the events that make them work are in `ui_events.py`.
-Two tabs: "Ask" (chat, question box, examples, filters, and the sources panel beside the
-chat) and, unless the index is read-only, "Add articles". Hidden components at the end
-carry the values of the `/chat` API.
+Tabs: "Ask" (chat, question box, examples, filters, and the sources panel beside the
+chat) and, unless the index is read-only, "Add articles" and "Feeds" (follow a feed, see
+what its polls brought). A timer refreshes the stats line (and the feeds table) while the
+page is open, since background polls change the index. Hidden components at the end carry
+the values of the `/chat` API.
 """
 
 from dataclasses import dataclass
@@ -45,12 +47,26 @@ mark { background: #fde68a; color: #111; padding: 0 2px; border-radius: 2px; }
 .nq-ingest ul { margin: 4px 0 8px 18px; }
 """
 
+# The feeds table (ui_feeds.py), scoped like PANEL_CSS; wide tables scroll sideways.
+FEEDS_CSS = PANEL_CSS + """
+.nq-feeds { overflow-x: auto; }
+.nq-feeds-table { border-collapse: collapse; width: 100%; font-size: 0.95em; }
+.nq-feeds-table th, .nq-feeds-table td { text-align: left; vertical-align: top;
+  padding: 4px 8px; border-bottom: 1px solid var(--border-color-primary); }
+.nq-feed-url { word-break: break-all; }
+"""
+
+# The stats line and feeds table: a tick counts the store's passages and reads two small
+# files (the keyword index's state, feeds.json); the stats are rescanned only on a change.
+REFRESH_SECONDS = 10
+
 # For the whole page (given to launch()). Gradio dims a chat's collapsible "Sources (n)"
 # block a second time (0.8 on top of every message's 0.8), which reads as disabled; here it
-# is as legible as the answer above it.
+# is as legible as the answer above it. The Feeds tab's buttons sit level with the menu's box.
 PAGE_CSS = """
 #chat .thought-group .message-content { opacity: 1; }
 #chat .thought-group { font-size: var(--text-md); }
+#feed-actions { align-items: flex-end; }
 """
 
 
@@ -78,6 +94,17 @@ class Page:
     urls: object = None
     add: object = None
     summary: object = None
+    timer: object = None  # refreshes the stats line (and the feeds table) while open
+    feed_url: object = None
+    feed_every: object = None
+    feed_keep: object = None
+    follow: object = None
+    feed_notice: object = None
+    feeds_table: object = None
+    unfollow_choice: object = None
+    unfollow: object = None
+    poll: object = None
+    feeds_shown: object = None  # the feed addresses the unfollow menu offers now
 
 
 def layout(stats: CorpusStats, *, ingest: bool) -> Page:
@@ -159,13 +186,45 @@ def layout(stats: CorpusStats, *, ingest: bool) -> Page:
                                           elem_id="add-articles")
                 adding["summary"] = gr.HTML("", elem_id="ingest-summary",
                                             css_template=PANEL_CSS, js_on_load=None)
+            with gr.Tab("Feeds", id="feeds"):
+                adding.update(feeds_tab())
 
     # The /chat API's own values (see newsqa/ui.py); never shown.
     api_message = gr.Textbox("", visible=False, label="message")
     api_asked = gr.State([])
     api_result = gr.JSON(visible=False, label="Response")
     api_button = gr.Button(visible=False)
-    return Page(stats_box=stats_box, asked=asked, pending=pending, chatbot=chatbot,
+    timer = gr.Timer(REFRESH_SECONDS)
+    return Page(timer=timer, stats_box=stats_box, asked=asked, pending=pending, chatbot=chatbot,
                 question=question, example_buttons=example_buttons, as_of=as_of, since=since,
                 until=until, sources=sources, panel=panel, api_message=api_message,
                 api_asked=api_asked, api_result=api_result, api_button=api_button, **adding)
+
+
+def feeds_tab() -> dict:
+    """The Feeds tab's components, as `Page` fields; call inside its `gr.Tab`."""
+    import gradio as gr
+
+    gr.Markdown("Follow a feed (RSS or Atom), or a site that announces one: the server polls "
+                "it and adds its new and edited articles to the index by itself.")
+    tab = {}
+    with gr.Row(equal_height=True):
+        tab["feed_url"] = gr.Textbox(label="Feed or site URL", placeholder="https://…/feed.xml",
+                                     elem_id="feed-url", scale=4, max_length=2000)
+        tab["feed_every"] = gr.Textbox(label="Poll every", placeholder="15m",
+                                       elem_id="feed-every", scale=1, max_length=20,
+                                       info="e.g. 90s, 15m, 2h; empty: the default")
+        tab["feed_keep"] = gr.Checkbox(label="Keep its articles", elem_id="feed-keep", scale=1,
+                                       info="never removed by NEWSQA_KEEP_DAYS")
+    tab["follow"] = gr.Button("Follow", variant="primary", elem_id="follow-feed")
+    tab["feed_notice"] = gr.HTML("", elem_id="feed-notice", css_template=PANEL_CSS,
+                                 js_on_load=None)
+    tab["feeds_table"] = gr.HTML(notice_html("Reading the followed feeds…"),
+                                 elem_id="feeds-table", css_template=FEEDS_CSS, js_on_load=None)
+    with gr.Row(elem_id="feed-actions"):  # buttons level with the menu's box (PAGE_CSS)
+        tab["unfollow_choice"] = gr.Dropdown(choices=[], value=None, label="Followed feed",
+                                             elem_id="unfollow-choice", scale=4)
+        tab["unfollow"] = gr.Button("Unfollow", elem_id="unfollow-feed", scale=1)
+        tab["poll"] = gr.Button("Poll now", elem_id="poll-feeds", scale=1)
+    tab["feeds_shown"] = gr.State([])
+    return tab

@@ -245,9 +245,12 @@ def test_markdown_text_leaves_nothing_for_markdown_to_interpret(text):
 
 
 def test_citation_line_for_the_terminal_keeps_text_and_drops_unsafe_links():
+    from newsqa.assistant.age import published_age
+
     citation = Citation(n=1, title="AT&T <Q&A>", source="Wire", url="javascript:x",
                         published="2023-05-02", quote="q", article_id="a", chunk_id="c")
-    assert citation_line(citation) == "**[1] AT&T <Q&A>** — Wire · 2023-05-02"
+    assert citation_line(citation) == "**[1] AT&T <Q&A>** — Wire · 2023-05-02 (" \
+        + published_age("2023-05-02") + ")"
     https = citation.model_copy(update={"url": "https://w.example/a"})
     assert citation_line(https).endswith("· [link](https://w.example/a)")
 
@@ -327,6 +330,7 @@ class FakeAssistant:
         self.store = FakeStore(rows)
         self.store.count = lambda: len(self.store.rows)
         self.embedder = object()
+        self.keyword = None  # no keyword index: the stats line has no "updated" part
 
 
 def page_event(app, name: str):

@@ -2,9 +2,10 @@
 started with `newsqa serve`: ask and read the cited answer, open its source with the quote
 highlighted in its passage (only what the answer quotes, each article once), check that the
 page is legible (no label over the chat, aligned filters, readable notes), filter by date
-and source, add an article by upload and by paste and by feed and article URL, then ask
-about them. One app for the module; the tests run in file order and only the last two add
-articles. Screenshots go to NEWSQA_ARTIFACTS (default test-artifacts/).
+and source, add an article by upload and by paste and by feed and article URL, follow a
+feed in the Feeds tab and see its polls, then ask about them. One app for the module; the
+tests run in file order and only the last three add articles. Screenshots go to
+NEWSQA_ARTIFACTS (default test-artifacts/).
 """
 
 import re
@@ -346,4 +347,110 @@ def test_add_a_feed_and_an_article_by_url_then_ask(browser, app_url):
     expect(panel).to_have_attribute("data-state", "answered")
     expect(panel).to_contain_text("Highland Courier")
     expect(panel.locator("mark").first).to_contain_text("2031")
+    page.close()
+
+
+MARSH_ITEMS = [
+    """<item><title>Tollmere market moves to the quay</title><link>{base}/market</link>
+<pubDate>Mon, 05 Jun 2023 08:00:00 GMT</pubDate>
+<description>The Tollmere Saturday market moved to the old quay this week, where its sixty
+stalls have room to grow, the market trust said.</description></item>""",
+    """<item><title>Tollmere choir wins regional prize</title><link>{base}/choir</link>
+<pubDate>Tue, 06 Jun 2023 08:00:00 GMT</pubDate>
+<description>The Tollmere school choir won the regional singing prize with a folk song
+about the marsh, conductor Wyn Harrow said.</description></item>""",
+]
+BRIDGE_ITEM = """<item><title>Tollmere opens the Heronsgate Bridge</title><link>{base}/bridge</link>
+<pubDate>Thu, 08 Jun 2023 08:00:00 GMT</pubDate>
+<description>The Heronsgate Bridge, a 180-metre footbridge across the river Wendle at
+Tollmere, opened on Thursday. Mayor Edda Quill said the crossing cuts the walk to the station
+by twenty minutes.</description></item>"""
+
+
+def marsh_feed(base: str, items: list[str]) -> str:
+    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            f"<title>Marsh Gazette</title><link>{base}/</link><description>Local news"
+            f"</description>{''.join(item.format(base=base) for item in items)}"
+            "</channel></rss>")
+
+
+def test_follow_a_feed_in_the_feeds_panel_then_ask_about_its_new_entry(browser, app_url):
+    """Follow a feed on the Feeds tab; the server's watcher polls it (woken by Follow, then by
+    Poll now) and the table, refreshed by the page's timer, shows what each poll brought. The
+    interval is an hour, so only the buttons can make it poll within the test."""
+    from playwright.sync_api import expect
+
+    from localsite import Route, serve
+
+    with serve({}) as site:
+        feed_url = site.url("/marsh.xml")
+        site.routes["/marsh.xml"] = Route(marsh_feed(site.base, MARSH_ITEMS),
+                                          "application/rss+xml")
+        site.routes["/no-feed"] = Route("<html><body><p>Nothing to follow.</p></body></html>")
+        page = open_app(browser, app_url)
+        stats = page.locator("#corpus-stats .nq-stats")
+        # The line as of now (the page's load event adds when the index last changed).
+        expect(stats).to_have_attribute("data-updated", re.compile(r"^\d+$"), timeout=STEP_MS)
+        before = int(corpus_articles(page))  # 5 after the tests before, in file order
+        page.get_by_role("tab", name="Feeds").click()
+        table = page.locator("#feeds-table")
+        expect(table).to_contain_text("No feeds followed yet", timeout=STEP_MS)
+        notice = page.locator("#feed-notice")
+
+        # A page that announces no feed is refused, with the reason.
+        page.locator("#feed-url textarea").fill(site.url("/no-feed"))
+        page.locator("#follow-feed").click()
+        expect(notice.locator(".nq-error")).to_contain_text("announces no RSS or Atom feed",
+                                                            timeout=STEP_MS)
+
+        page.locator("#feed-url textarea").fill(feed_url)
+        page.locator("#feed-every textarea").fill("1h")
+        page.locator("#feed-keep input[type='checkbox']").check()
+        page.locator("#follow-feed").click()
+        expect(notice).to_contain_text("Following Marsh Gazette, every 1h", timeout=STEP_MS)
+        expect(page.locator("#feed-url textarea")).to_have_value("")
+        row = table.locator("tr.nq-feed")
+        expect(row).to_have_count(1)
+        expect(row).to_have_attribute("data-url", feed_url)
+        expect(row).to_contain_text("articles kept")
+        # The first poll (the watcher was woken) reaches the table by the page's timer.
+        expect(row).to_have_attribute("data-total-new", "2", timeout=ANSWER_MS)
+        expect(row.locator(".nq-last-counts")).to_have_text("2 new, 0 updated")
+        expect(row.locator(".nq-last-poll")).to_have_text("just now")
+        expect(row.locator(".nq-next-poll")).to_contain_text("in ")
+        expect(stats).to_have_attribute("data-articles", str(before + 2), timeout=STEP_MS)
+        expect(page.locator("#corpus-stats")).to_contain_text("updated just now")
+
+        # The feed gets a new entry; "Poll now" fetches it at once, not in an hour.
+        site.routes["/marsh.xml"] = Route(marsh_feed(site.base, [BRIDGE_ITEM, *MARSH_ITEMS]),
+                                          "application/rss+xml")
+        page.locator("#poll-feeds").click()
+        expect(notice).to_contain_text("Polling every followed feed now", timeout=STEP_MS)
+        expect(row).to_have_attribute("data-total-new", "3", timeout=ANSWER_MS)
+        expect(row).to_have_attribute("data-last-new", "1")
+        expect(row.locator(".nq-last-counts")).to_have_text("1 new, 0 updated")
+        expect(row.locator(".nq-total-counts")).to_have_text("3 new, 0 updated")
+        expect(row.locator(".nq-last-error")).to_have_text("—")
+        expect(stats).to_have_attribute("data-articles", str(before + 3), timeout=STEP_MS)
+        page.screenshot(path=str(artifacts_dir() / "feeds-panel.png"), full_page=True)
+
+    page.get_by_role("tab", name="Ask").click()
+    panel = ask(page, "What is the name of the new footbridge across the river Wendle?")
+    expect(panel).to_have_attribute("data-state", "answered")
+    expect(page.locator("#chat")).to_contain_text("Heronsgate Bridge")
+    expect(page.locator("#chat")).to_contain_text("[1]")
+    expect(panel.locator(".nq-title").first).to_have_text("Tollmere opens the Heronsgate Bridge")
+    expect(panel.locator(".nq-meta").first).to_contain_text("Marsh Gazette")
+
+    # Unfollowing keeps the articles and empties the table.
+    page.get_by_role("tab", name="Feeds").click()
+    menu = page.locator("#unfollow-choice input[role='combobox']")
+    menu.click()
+    option = page.get_by_role("option", name=f"Marsh Gazette — {feed_url}", exact=True)
+    expect(option).to_be_visible(timeout=STEP_MS)
+    option.click()
+    page.locator("#unfollow-feed").click()
+    expect(notice).to_contain_text("Unfollowed Marsh Gazette", timeout=STEP_MS)
+    expect(table).to_contain_text("No feeds followed yet")
+    expect(stats).to_have_attribute("data-articles", str(before + 3))
     page.close()
