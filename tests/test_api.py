@@ -340,11 +340,11 @@ def test_mcp_add_articles_then_ask(server):
 
 # --- the README's snippets, as written ------------------------------------------------
 
-def readme_block(marker: str) -> str:
-    blocks = re.findall(r"```(?:bash|python)\n(.*?)```", (REPO_ROOT / "README.md").read_text(),
+def readme_block(marker: str, document: str = "README.md") -> str:
+    blocks = re.findall(r"```(?:bash|python)\n(.*?)```", (REPO_ROOT / document).read_text(),
                         re.S)
     found = [b for b in blocks if marker in b]
-    assert len(found) == 1, f"README should have one code block with {marker!r}"
+    assert len(found) == 1, f"{document} should have one code block with {marker!r}"
     return found[0]
 
 
@@ -357,9 +357,10 @@ def test_readme_curl_for_api_ask(server):
     assert DEMAND in body["answer"] and body["citations"][0]["source"] == "The Week"
 
 
-@pytest.mark.parametrize("marker", ["from openai import OpenAI", "from mcp import ClientSession"])
-def test_readme_python_snippets(server, marker):
-    code = readme_block(marker)
+@pytest.mark.parametrize("marker, document", [("from openai import OpenAI", "README.md"),
+                                              ("from mcp import ClientSession", "docs/serving.md")])
+def test_readme_python_snippets(server, marker, document):
+    code = readme_block(marker, document)
     assert README_URL in code
     if marker.startswith("from openai"):
         assert len(code.strip().splitlines()) == 5
