@@ -23,9 +23,12 @@ class CorpusStats:
     earliest: str | None = None  # ISO date of the oldest dated article
     latest: str | None = None
     undated: int = 0  # articles without a publication date (date filters leave them out)
+    counting: bool = False  # only `passages` is known yet (a big index is being counted)
 
     def summary(self) -> str:
         """'2 articles · 9 passages · 1 source · published 2022-01-28 to 2022-02-03'."""
+        if self.counting:
+            return f"{plural(self.passages, 'passage')} (counting articles and sources…)"
         parts = [plural(self.articles, "article"), plural(self.passages, "passage"),
                  plural(len(self.sources), "source")]
         if self.earliest:

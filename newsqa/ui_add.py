@@ -7,7 +7,10 @@ passage count changes, with when the index last changed. The event that runs the
 in `ui_events.py`.
 """
 
+import contextlib
+import dataclasses
 import hashlib
+import json
 import re
 import shutil
 import threading
@@ -18,6 +21,7 @@ from pathlib import Path
 from newsqa.assistant.age import ago
 from newsqa.assistant.chat import escape_html
 from newsqa.corpus_stats import CorpusStats, corpus_stats, plural
+from newsqa.index.subscriptions import write_atomically
 
 
 @dataclass
@@ -165,8 +169,18 @@ def stats_html(stats: CorpusStats, updated: float | None = None,
 
 
 class LiveStats:
-    """The store's corpus stats: one scan of its metadata, redone only when its passage
-    count changes (or when asked to, after an ingest)."""
+    """The store's corpus stats, without ever making a page (or a server's start) wait long.
+
+    Counting articles, sources and dates reads every passage's metadata: a fraction of a
+    second for a few thousand passages, minutes for a million. Up to `SYNC_LIMIT` passages
+    the count is done when asked, as the stats are needed; beyond it, on a background thread
+    whenever the passage count changed, and until it is done `current()` gives the last
+    result: from memory, or from `<data_dir>/corpus-stats.json` written by the last count
+    (valid while the store's count and last change are the same), or at first the passage
+    count alone. Many pages' timers asking at once start one count.
+    """
+
+    SYNC_LIMIT = 20_000
 
     def __init__(self, store, keyword=None):
         self.store = store
@@ -174,14 +188,56 @@ class LiveStats:
         self._count: int | None = None
         self._stats: CorpusStats | None = None
         self._scanning = threading.Lock()
+        self._background: threading.Thread | None = None
+        folder = getattr(store, "data_dir", None)
+        self._cache = Path(folder) / "corpus-stats.json" if folder is not None else None
 
     def current(self, force: bool = False) -> CorpusStats:
         count = self.store.count()
-        if force or self._stats is None or self._count != count:
-            with self._scanning:  # every open page's timer may ask at once: one scan
+        if not force and self._stats is not None and self._count == count:
+            return self._stats
+        if count <= self.SYNC_LIMIT:
+            with self._scanning:
                 if force or self._stats is None or self._count != count:
                     self._count, self._stats = count, corpus_stats(self.store)
-        return self._stats
+            return self._stats
+        if self._stats is None or self._count != count:
+            cached = self._read_cache(count)
+            if cached is not None:
+                self._count, self._stats = count, cached
+                return cached
+        self._count_in_background()
+        return self._stats or CorpusStats(passages=count, counting=True)
+
+    def _count_in_background(self) -> None:
+        with self._scanning:
+            if self._background is not None and self._background.is_alive():
+                return
+            self._background = threading.Thread(target=self._count_now, daemon=True,
+                                                 name="newsqa-corpus-stats")
+            self._background.start()
+
+    def _count_now(self) -> None:
+        count, change = self.store.count(), self.updated()
+        stats = corpus_stats(self.store)
+        self._count, self._stats = count, stats
+        if self._cache is not None:
+            with contextlib.suppress(OSError):
+                write_atomically(self._cache, json.dumps(
+                    {"passages": count, "last_change": change,
+                     "stats": dataclasses.asdict(stats)}))
+
+    def _read_cache(self, count: int) -> CorpusStats | None:
+        if self._cache is None:
+            return None
+        try:
+            saved = json.loads(self._cache.read_text(encoding="utf-8"))
+            if saved["passages"] != count or saved["last_change"] != self.updated():
+                return None
+            fields = saved["stats"]
+            return CorpusStats(**{**fields, "sources": tuple(fields.get("sources", ()))})
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     def updated(self) -> float | None:
         """When the index last changed (one small file read), or None without a keyword index."""

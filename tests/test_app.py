@@ -282,6 +282,50 @@ def test_corpus_stats_counts_articles_passages_sources_and_dates():
         "1 article · 1 passage · 1 source")
 
 
+def test_a_big_index_is_counted_in_the_background_and_remembered(tmp_path, monkeypatch):
+    """Beyond LiveStats.SYNC_LIMIT passages the page never waits for the count: first the
+    passage count alone, then the full stats; a restart reuses them from disk while the
+    index is unchanged, and counts again once it changed."""
+    import threading
+
+    from newsqa.ui_add import LiveStats
+
+    class CountedStore(FakeStore):
+        def __init__(self, rows):
+            super().__init__(rows)
+            self.data_dir, self.scans = tmp_path, 0
+            self.release = threading.Event()
+
+        def count(self):
+            return len(self.rows)
+
+        def scan(self, *, texts: bool = True):
+            self.scans += 1
+            self.release.wait(10)  # a slow scan, let go by the test
+            yield from super().scan(texts=texts)
+
+    monkeypatch.setattr(LiveStats, "SYNC_LIMIT", 1)
+    store = CountedStore([{"article_id": "a", "source": "Wire"}, {"article_id": "b"}])
+    live = LiveStats(store)
+    first = live.current()
+    assert first.counting and first.passages == 2
+    assert first.summary() == "2 passages (counting articles and sources…)"
+    store.release.set()
+    live._background.join(10)
+    assert live.current() == CorpusStats(articles=2, passages=2, sources=("Wire",), undated=2)
+    assert store.scans == 1
+
+    restarted = LiveStats(store)
+    assert restarted.current().articles == 2 and store.scans == 1  # from corpus-stats.json
+    store.rows.append({"article_id": "c"})
+    store.release.clear()
+    again = LiveStats(store)
+    assert again.current().counting  # changed since: counted again
+    store.release.set()
+    again._background.join(10)
+    assert again.current().articles == 3 and store.scans == 2
+
+
 def test_ingest_summary_lists_everything_escaped(tmp_path):
     from newsqa.index.article import Skipped
     from newsqa.index.pipeline import IngestReport
