@@ -358,30 +358,19 @@ class PassageStore:
     def changed_since(self, seq: int, batch: int = 2000):
         """(id, text, metadata) of every row written after change `seq`, in batches.
 
-        Paged by ranges of change numbers, never by offset: an offset makes the store skip
-        every earlier match again on each page, which grows with the square of the rows.
-        A range that holds more than `batch` rows is split until it fits."""
-        yield from self._in_seq_ranges(self._collection, seq, batch,
-                                       ["documents", "metadatas"],
-                                       lambda r: zip(r["ids"], r["documents"], r["metadatas"]))
+        One indexed query finds the ids (`seq > S`, a single bound), then the rows are read
+        by id, `batch` at a time: the cost follows the number of changed rows, never the
+        size of the store. (Chroma turns each bound of a range into its own subquery, and
+        the `seq <= T` one lists nearly every row: O(store) per page, 1-2 s at 1M rows;
+        an offset makes the store skip every earlier match again on each page.)"""
+        yield from self._changed(self._collection, seq, batch, ["documents", "metadatas"],
+                                 lambda r: zip(r["ids"], r["documents"], r["metadatas"]))
 
-    def _in_seq_ranges(self, collection, seq: int, batch: int, include: list, rows):
-        low, high = int(seq), time.time_ns() // 1000 + 60_000_000  # a writer's clock ahead
-        width = max(1, high - low)
-        while low < high:
-            top = min(high, low + width)
-            where = {"$and": [{"seq": {"$gt": low}}, {"seq": {"$lte": top}}]}
-            # One change number holds at most one upsert (_PUT_BATCH rows): read it whole.
-            result = collection.get(where=where, limit=batch + 1 if width > 1 else None,
-                                    include=include)
-            if len(result["ids"]) > batch and width > 1:
-                width = max(1, width // 8)  # too many in this range: look at a narrower one
-                continue
-            yield from rows(result)
-            low = top
-            if len(result["ids"]) < batch // 8:
-                width *= 4  # sparse: widen again
-        # Rows stamped further ahead than that are taken by the next sync.
+    @staticmethod
+    def _changed(collection, seq: int, batch: int, include: list, rows):
+        ids = collection.get(where={"seq": {"$gt": int(seq)}}, include=[])["ids"]
+        for i in range(0, len(ids), batch):
+            yield from rows(collection.get(ids=ids[i:i + batch], include=include))
 
     def changes_after(self, seq: int) -> bool:
         """Whether any row was written or deleted after change `seq` (two small queries)."""
@@ -391,7 +380,7 @@ class PassageStore:
 
     def deleted_since(self, seq: int, batch: int = 2000):
         """(passage id, seq of its deletion) for every deletion after change `seq`."""
-        yield from self._in_seq_ranges(
+        yield from self._changed(
             self._deletions, seq, batch, ["metadatas"],
             lambda r: ((pid, int(m["seq"])) for pid, m in zip(r["ids"], r["metadatas"])))
 

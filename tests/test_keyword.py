@@ -196,10 +196,10 @@ def test_two_app_processes_catch_up_with_an_ingest_in_a_third(chroma_server, tmp
               f"first keyword hit {min(l['t'] for l in after_sync) - ingest_ended:.1f} s after it")
 
 
-def test_changes_are_read_in_ranges_of_change_numbers_each_row_once(tmp_path):
-    """`changed_since` pages by change-number ranges (an offset would cost the square of the
-    rows): every row comes back once, also when one change number (one upsert) holds more
-    rows than a page; `deleted_since` likewise, and `changes_after` sees both."""
+def test_changes_are_read_by_id_each_row_once(tmp_path):
+    """`changed_since` finds the changed ids with one single-bound query and reads them by
+    id a page at a time: every row comes back once, also when one change number (one upsert)
+    holds more rows than a page; `deleted_since` likewise, and `changes_after` sees both."""
     import numpy as np
 
     from newsqa.index.store import PassageStore
