@@ -312,7 +312,10 @@ def cold_start_app(data_dir: Path, question: str, timeout: float = 180,
 
 def run_bench(*, quick: bool = False, articles: int | None = None, questions: int | None = None,
               sizes: tuple[int, ...] | None = None, settings: Settings | None = None,
-              cold_starts: bool = True, out: Path | None = None, log: Log = print) -> dict:
+              cold_starts: bool = True, compare: bool = True, out: Path | None = None,
+              log: Log = print) -> dict:
+    """`compare=False` skips the raw-encode and tutorial baselines (about 8 min), for a run
+    that measures only the sizes."""
     from newsqa.assistant.chain import NewsAssistant
     from newsqa.index.embed import load_embedder
 
@@ -335,24 +338,27 @@ def run_bench(*, quick: bool = False, articles: int | None = None, questions: in
 
         ingest, texts = measure_newsqa_ingest(sample, index_settings, embedder)
         log(f"newsqa ingest: {ingest}")
-        ceiling = measure_ceiling(embedder, texts)
-        log(f"ceiling (raw encode): {ceiling}")
-        ingest["overhead_vs_raw_encode_pct"] = round(
-            100 * (ingest["seconds"] / ceiling["seconds"] - 1), 1)
-        tutorial, tutorial_store = measure_tutorial(sample, tutorial_model(settings.embedding_model),
-                                                    scratch / "tutorial")
-        log(f"tutorial pipeline: {tutorial}")
+        ceiling = tutorial = tutorial_store = None
+        if compare:
+            ceiling = measure_ceiling(embedder, texts)
+            log(f"ceiling (raw encode): {ceiling}")
+            ingest["overhead_vs_raw_encode_pct"] = round(
+                100 * (ingest["seconds"] / ceiling["seconds"] - 1), 1)
+            tutorial, tutorial_store = measure_tutorial(
+                sample, tutorial_model(settings.embedding_model), scratch / "tutorial")
+            log(f"tutorial pipeline: {tutorial}")
 
         assistant = NewsAssistant(index_settings, embedder=embedder)
         assistant.warm_up()
-        tutorial["answer_hit_at_5"] = hit_at_5(
-            lambda q: [d.page_content for d in tutorial_store.similarity_search(q, k=5)],
-            sample.questions)
         ingest["answer_hit_at_5"] = hit_at_5(
             lambda q: [d.page_content for d in assistant.chain.invoke({"question": q})[
                 "reranked"].documents], sample.questions)
-        log(f"answer-bearing passage @5: newsqa {ingest['answer_hit_at_5']}, "
-            f"tutorial {tutorial['answer_hit_at_5']}")
+        if compare:
+            tutorial["answer_hit_at_5"] = hit_at_5(
+                lambda q: [d.page_content for d in tutorial_store.similarity_search(q, k=5)],
+                sample.questions)
+            log(f"answer-bearing passage @5: newsqa {ingest['answer_hit_at_5']}, "
+                f"tutorial {tutorial['answer_hit_at_5']}")
         result.update(ceiling=ceiling, newsqa_ingest=ingest, tutorial=tutorial)
         del tutorial_store
 
@@ -394,12 +400,13 @@ def run_bench(*, quick: bool = False, articles: int | None = None, questions: in
         shutil.rmtree(scratch, ignore_errors=True)
 
     big = result.get("by_size", {}).get("100000", {})
+    tutorial = result.get("tutorial") or {}
     result["headline"] = {
         "ingest_speedup_vs_tutorial": round(result["newsqa_ingest"]["articles_per_s"]
-                                            / result["tutorial"]["articles_per_s"], 2),
-        "overhead_vs_raw_encode": result["newsqa_ingest"]["overhead_vs_raw_encode_pct"],
+                                            / tutorial["articles_per_s"], 2) if tutorial else None,
+        "overhead_vs_raw_encode": result["newsqa_ingest"].get("overhead_vs_raw_encode_pct"),
         "answer_hit_at_5_newsqa": result["newsqa_ingest"]["answer_hit_at_5"],
-        "answer_hit_at_5_tutorial": result["tutorial"]["answer_hit_at_5"],
+        "answer_hit_at_5_tutorial": tutorial.get("answer_hit_at_5"),
         "answer_p50_ms_100k": big.get("total_p50_ms"),
         "answer_p95_ms_100k": big.get("total_p95_ms"),
         "retrieve_p50_ms_100k": big.get("retrieve_p50_ms"),
