@@ -127,7 +127,10 @@ def start_watching(watcher):
     from newsqa.errors import WatcherBusyError
 
     def report(cycle) -> None:
-        log.warning("Feeds: %s", cycle.summary())
+        changed = cycle.new or cycle.updated or (cycle.expired and cycle.expired.articles)
+        failed = any(f.status == "error" for f in cycle.feeds)
+        # A cycle of 304s is not news; what was added, removed or failed is.
+        (log.warning if changed or failed else log.info)("Feeds: %s", cycle.summary())
 
     try:
         return watcher.start(on_cycle=report)
