@@ -11,8 +11,7 @@ import time
 import httpx
 import pytest
 from feedfixtures import entry
-from localsite import serve
-from test_follow import FEED, assert_consistent, publish
+from test_follow import FEED, allow_the_local_site, assert_consistent, publish, site  # noqa: F401 (fixtures)
 
 from newsqa.cli import main
 from newsqa.eval.processes import free_port, http_ready
@@ -22,17 +21,6 @@ from conftest import background_process
 
 ENV = {**os.environ, "NEWSQA_ALLOW_PRIVATE_URLS": "127.0.0.1", "HF_HUB_OFFLINE": "1",
        "GRADIO_ANALYTICS_ENABLED": "False", "ORT_DISABLE_TELEMETRY": "1"}
-
-
-@pytest.fixture(autouse=True)
-def allow_the_local_site(monkeypatch):
-    monkeypatch.setenv("NEWSQA_ALLOW_PRIVATE_URLS", "127.0.0.1")
-
-
-@pytest.fixture
-def site():
-    with serve({}) as running:
-        yield running
 
 
 def newsqa(*args, timeout=180):
