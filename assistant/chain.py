@@ -7,18 +7,19 @@ verified (`verify.py`): unsupported sentences are dropped, and when none is supp
 quoted answer is shown instead. `stream()` yields the tokens and finally the `Answer`;
 `ask()` returns only the `Answer`. `as_runnable()` is the same as a LangChain runnable (a
 question, or chat messages, in; the `Answer` out), to compose with `|`, `.batch()` and so on.
+The stages hand each other typed objects (`stages.py`): a `Lookup`, then a `Reading`.
 """
 
 import copy
 import dataclasses
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 from langchain_core.messages import BaseMessage, convert_to_messages
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from newsqa.assistant.answer import Draft, ExtractiveAnswerer
+from newsqa.assistant.answer import ExtractiveAnswerer
 from newsqa.assistant.cite import compose, compose_verified, decline_text
 from newsqa.assistant.followup import standalone_from_history
 from newsqa.assistant.generate import GenerativeAnswerer, ModelRewriter
@@ -31,25 +32,22 @@ from newsqa.assistant.yesno import YesNoJudge
 from newsqa.assistant.result import (Answer, DroppedSentence, Generation, RetrievedPassage,
                                      SentenceVerdict)
 from newsqa.assistant.retrieve import NewsRetriever
+from newsqa.assistant.stages import Lookup, Reading, ms_since as _ms
 from newsqa.assistant.verify import CitationVerifier
 from newsqa.index.embed import TextEmbedder, load_embedder
 from newsqa.index.filters import PassageFilter, day_number
-from newsqa.index.pipeline import open_keyword_index, open_store
-from newsqa.index.store import PassageStore
+from newsqa.index.pipeline import open_keyword_index
+from newsqa.index.store import PassageStore, open_store
 from newsqa.settings import Settings
 
 Rewriter = Callable[[str, list[str]], str | None]
 
 
-def _ms(since: float) -> float:
-    return round((time.perf_counter() - since) * 1000, 1)
-
-
 def build_chain(retriever: NewsRetriever, reranker: SentenceReranker,
                 rewriter: Rewriter | None = None) -> Runnable:
-    """question (+ history, filters) → the reranked passages, as a dict of state."""
+    """question (+ history, filters) → the reranked passages, as a `Lookup`."""
 
-    def as_input(value: Any) -> dict:
+    def as_input(value: Any) -> Lookup:
         value = {"question": value} if isinstance(value, str) else dict(value)
         started = time.perf_counter()
         asked = " ".join(str(value["question"]).split())
@@ -62,20 +60,21 @@ def build_chain(retriever: NewsRetriever, reranker: SentenceReranker,
                 question = None
         if not question:
             question = standalone_from_history(asked, history)
-        return {"question": question, "asked": asked,
-                "filters": value.get("filters") or PassageFilter(),
-                "started": started, "rewrite_ms": _ms(started)}
+        return Lookup(asked=asked, question=question,
+                      filters=value.get("filters") or PassageFilter(),
+                      started=started, rewrite_ms=_ms(started))
 
-    def retrieve(state: dict) -> dict:
+    def retrieve(lookup: Lookup) -> Lookup:
         started = time.perf_counter()
-        documents = (retriever.invoke(state["question"], filters=state["filters"])
-                     if state["question"] else [])
-        return {**state, "candidates": documents, "retrieve_ms": _ms(started)}
+        documents = (retriever.invoke(lookup.question, filters=lookup.filters)
+                     if lookup.question else [])
+        return dataclasses.replace(lookup, candidates=documents, retrieve_ms=_ms(started))
 
-    def rerank(state: dict) -> dict:
+    def rerank(lookup: Lookup) -> Lookup:
         started = time.perf_counter()
-        return {**state, "reranked": reranker.rerank(state["question"], state["candidates"]),
-                "rerank_ms": _ms(started)}
+        return dataclasses.replace(lookup, reranked=reranker.rerank(lookup.question,
+                                                                    lookup.candidates),
+                                   rerank_ms=_ms(started))
 
     return (RunnableLambda(as_input, name="question")
             | RunnableLambda(retrieve, name="retrieve")
@@ -160,50 +159,57 @@ class NewsAssistant:
         """
         if filters is None:
             filters = PassageFilter.build(as_of=as_of, since=since, until=until, sources=sources)
-        state = self.chain.invoke({"question": question, "filters": self._dated(filters),
-                                   "history": history or []})
-        started = time.perf_counter()
-        draft = self.answerer.draft(state["question"], state["reranked"],
-                                    reference_day=state["filters"].latest_day,
-                                    today_day=day_number(state["filters"].today))
-        timings = {"retrieve": state["retrieve_ms"], "rerank": state["rerank_ms"],
-                   "answer": _ms(started)}
-        if state["rewrite_ms"] >= 1:
-            timings["rewrite"] = state["rewrite_ms"]
-        if self.generator is None or draft.declined:
-            mode = "declined" if draft.declined and self.generator else "extractive"
-            yield self._extractive(state, draft, timings, Generation(
+        reading = self._read(self.chain.invoke({"question": question,
+                                                "filters": self._dated(filters),
+                                                "history": history or []}))
+        if self.generator is None or reading.draft.declined:
+            mode = "declined" if reading.draft.declined and self.generator else "extractive"
+            yield self._extractive(reading, Generation(
                 mode=mode, model=self.generator.name if self.generator else None))
-            return
+        else:
+            yield (yield from self._generated(reading))
 
-        documents = state["reranked"].documents
+    def _read(self, lookup: Lookup) -> Reading:
+        """The answer stage: the extractive draft, with the retrieval half's timings."""
+        started = time.perf_counter()
+        filters = lookup.filters
+        draft = self.answerer.draft(lookup.question, lookup.reranked,
+                                    reference_day=filters.latest_day,
+                                    today_day=day_number(filters.today))
+        reading = Reading(lookup, draft, {"retrieve": lookup.retrieve_ms,
+                                          "rerank": lookup.rerank_ms})
+        reading.record("answer", started)
+        if lookup.rewrite_ms >= 1:
+            reading.timings["rewrite"] = lookup.rewrite_ms
+        return reading
+
+    def _generated(self, reading: Reading) -> Generator[str, None, Answer]:
+        """Yield the model's answer as it comes; return it verified (or the quoted one)."""
+        lookup, model = reading.lookup, self.generator.name
+        documents = lookup.documents
         pieces: list[str] = []
         started = time.perf_counter()
         try:
-            for piece in self.generator.stream(state["question"], documents):
+            for piece in self.generator.stream(lookup.question, documents):
                 if not pieces:
-                    timings["first_token"] = _ms(state["started"])
+                    reading.record("first_token", lookup.started)
                 pieces.append(piece)
                 yield piece
         except Exception as error:  # unreachable server, model crash: quote instead
-            timings["generate"] = _ms(started)
-            yield self._extractive(state, draft, timings, Generation(
-                mode="fallback", model=self.generator.name, generated="".join(pieces) or None,
+            reading.record("generate", started)
+            return self._extractive(reading, Generation(
+                mode="fallback", model=model, generated="".join(pieces) or None,
                 error=f"{type(error).__name__}: {error}"))
-            return
-        timings["generate"] = _ms(started)
+        reading.record("generate", started)
         generated = "".join(pieces).strip()
         if is_decline(generated) or not generated:
-            timings["total"] = _ms(state["started"])
-            yield self._answer(state, decline_text("the model found no answer in the passages"),
-                               [], True, draft, timings,
-                               Generation(mode="model-declined", model=self.generator.name,
-                                          generated=generated))
-            return
+            text = decline_text("the model found no answer in the passages")
+            return self._answer(reading, text, [], True, Generation(
+                mode="model-declined", model=model, generated=generated))
 
         started = time.perf_counter()
-        verification = self.verifier.verify(generated, documents, question=state["question"])
-        timings["verify"] = _ms(started)
+        verification = self.verifier.verify(generated, documents, question=lookup.question)
+        reading.record("verify", started)
         dropped = [DroppedSentence(sentence=c.sentence, reason=c.reason or "unsupported")
                    for c in verification.dropped]
         checked = [SentenceVerdict(
@@ -212,16 +218,13 @@ class NewsAssistant:
             chunk_id=c.document.metadata.get("chunk_id") if c.document else None)
             for c in verification.checks]
         if not verification.kept:
-            yield self._extractive(state, draft, timings, Generation(
-                mode="fallback", model=self.generator.name, generated=generated,
-                dropped=dropped, sentences=checked))
-            return
+            return self._extractive(reading, Generation(
+                mode="fallback", model=model, generated=generated, dropped=dropped,
+                sentences=checked))
         text, citations, short = compose_verified(verification)
-        timings["total"] = _ms(state["started"])
-        yield self._answer(state, text, citations, False, draft, timings, Generation(
-            mode="partial" if dropped else "generated", model=self.generator.name,
-            generated=generated, dropped=dropped, sentences=checked), confidence=None,
-            short_answer=short)
+        return self._answer(reading, text, citations, False, Generation(
+            mode="partial" if dropped else "generated", model=model, generated=generated,
+            dropped=dropped, sentences=checked), confidence=None, short_answer=short)
 
     def ask(self, question: str, **options) -> Answer:
         """The final `Answer` of `stream()` (same arguments)."""
@@ -245,10 +248,9 @@ class NewsAssistant:
     def search(self, question: str, *, filters: PassageFilter | None = None,
                history: list[str] | None = None) -> list:
         """The reranked passages (LangChain `Document`s, best first) `stream()` answers from."""
-        state = self.chain.invoke({"question": question,
-                                   "filters": self._dated(filters or PassageFilter()),
-                                   "history": history or []})
-        return state["reranked"].documents
+        return self.chain.invoke({"question": question,
+                                  "filters": self._dated(filters or PassageFilter()),
+                                  "history": history or []}).documents
 
     def without_model(self) -> "NewsAssistant":
         """This assistant answering without its language model (same index and models)."""
@@ -259,27 +261,28 @@ class NewsAssistant:
         twin.chain = build_chain(self.retriever, self.reranker, None)
         return twin
 
-    def _extractive(self, state: dict, draft: Draft, timings: dict,
-                    generation: Generation) -> Answer:
-        text, citations, short = compose(draft)
-        timings["total"] = _ms(state["started"])
-        return self._answer(state, text, citations, draft.declined, draft, timings, generation,
+    def _extractive(self, reading: Reading, generation: Generation) -> Answer:
+        """The citing stage for the quoted (extractive) answer."""
+        text, citations, short = compose(reading.draft)
+        return self._answer(reading, text, citations, reading.draft.declined, generation,
                             short_answer=short)
 
     @staticmethod
-    def _answer(state: dict, text: str, citations: list, abstained: bool, draft: Draft,
-                timings: dict, generation: Generation, **overrides) -> Answer:
+    def _answer(reading: Reading, text: str, citations: list, abstained: bool,
+                generation: Generation, **overrides) -> Answer:
+        """The citing stage: the `Answer`, its `total` time taken now."""
+        lookup, draft = reading.lookup, reading.draft
+        reading.record("total", lookup.started)
         fields = dict(
-            question=state["asked"], answer=text,
-            standalone_question=state["question"] if state["question"] != state["asked"] else None,
+            question=lookup.asked, answer=text, standalone_question=lookup.standalone_question,
             abstained=abstained, citations=citations, relevance=draft.best_score,
             confidence=draft.confidence,
             signals=draft.signals.as_dict() if draft.signals else {},
-            timings_ms=timings, generation=generation,
+            timings_ms=reading.timings, generation=generation,
             retrieved=[RetrievedPassage(
                 chunk_id=d.metadata["chunk_id"], article_id=d.metadata["article_id"],
                 title=d.metadata.get("title") or "", score=d.metadata["score"],
-                text=d.page_content) for d in state["reranked"].documents],
+                text=d.page_content) for d in lookup.documents],
         )
         fields.update(overrides)
         return Answer(**fields)

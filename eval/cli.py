@@ -1,7 +1,7 @@
 """`newsqa eval`: run a test set through the assistant and write a scored report.
 
 `run_eval_command()` does the work (usable from Python and tests); `register(app)` adds
-the `eval` command to the main typer app in `newsqa/cli.py`. Heavy imports (models,
+the `eval` command to the main typer app in `newsqa/cli/commands.py`. Heavy imports (models,
 matplotlib) wait until the command runs, so `newsqa --help` stays fast.
 """
 
@@ -244,7 +244,7 @@ def loadtest_command(
 
     from newsqa.auth import parse_auth
     from newsqa.eval.loadtest import run_loadtest, started_app, write_report
-    from newsqa.ui import queue_limits
+    from newsqa.gate import queue_limits
 
     console = Console(stderr=True)
     def log(line: str) -> None:

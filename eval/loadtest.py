@@ -1,6 +1,6 @@
 """`newsqa loadtest`: many people chatting at once, against the real web app.
 
-Why: the UI answers on a small CPU box through Gradio's queue (`ui.queue_limits`: how many
+Why: the UI answers on a small CPU box through Gradio's queue (`newsqa.gate.queue_limits`: how many
 questions are answered at once, how many may wait). What users then see — how long an
 answer takes when 20 people ask at the same time, how many answers per second the box
 gives, whether anyone gets an error or a wrong answer — can only be measured end to end.

@@ -21,7 +21,7 @@ from newsqa.index.limits import LoadLimits
 from newsqa.index.load import load_paths
 from newsqa.index.lock import IngestLock, stop_between_writes
 from newsqa.index.recover import recover
-from newsqa.index.store import PassageStore
+from newsqa.index.store import PassageStore, open_store  # open_store: re-exported
 from newsqa.settings import Settings
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -48,13 +48,6 @@ class IngestReport:
         return (f"{len(self.new)} new, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
                 f"{len(self.skipped)} skipped; {self.passages_written} passages written, "
                 f"{self.passages_total} in the index ({self.seconds:.1f} s)")
-
-
-def open_store(settings: Settings, embedder: TextEmbedder, *, rebuild: bool = False) -> PassageStore:
-    return PassageStore(
-        settings.data_dir, collection=settings.collection, model_name=embedder.name,
-        dimension=embedder.dimension, chroma_url=settings.chroma_url, rebuild=rebuild,
-    )
 
 
 def check_writable(data_dir: Path) -> None:

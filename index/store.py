@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -25,6 +26,10 @@ from newsqa.errors import IndexMismatchError, StoreError
 from newsqa.index.article import Article
 from newsqa.index.chunk import Passage
 from newsqa.index.filters import PassageFilter, day_number, source_key
+
+if TYPE_CHECKING:  # annotations only: opening the store needs neither module loaded
+    from newsqa.index.embed import TextEmbedder
+    from newsqa.settings import Settings
 
 SCHEMA_VERSION = 2  # 2: published_day and source_key for filters
 _GET_BATCH = 500
@@ -440,3 +445,12 @@ class PassageStore:
         ids = self.passage_ids(article_id)
         self.delete_passages(ids)
         return len(ids)
+
+
+def open_store(settings: "Settings", embedder: "TextEmbedder", *,
+               rebuild: bool = False) -> PassageStore:
+    """The passage store `settings` name, for vectors made by `embedder` (both paths use it)."""
+    return PassageStore(
+        settings.data_dir, collection=settings.collection, model_name=embedder.name,
+        dimension=embedder.dimension, chroma_url=settings.chroma_url, rebuild=rebuild,
+    )

@@ -23,7 +23,7 @@ import httpx
 from newsqa.index.article import Skipped
 from newsqa.index.feeds import load_feed, looks_like_feed
 from newsqa.index.limits import LoadLimits, megabytes
-from newsqa.index.load import LoadResult, from_html
+from newsqa.index.formats import LoadResult, from_html
 from newsqa.index.urlguard import BlockedAddress, guarded_transport
 
 MAX_REDIRECTS = 10

@@ -10,7 +10,7 @@ is Gradio's (`launch(auth=[(user, password), ...])` compares passwords in consta
 `user:password` per line (`#` comments and blank lines allowed; use a file when a password
 holds a comma). Error messages name the entry or line, never its text: a line without a
 colon may well be a password. The program routes take the same logins as a bearer token or
-HTTP Basic (newsqa/api_guard.py).
+HTTP Basic (newsqa/serving/guard.py).
 """
 
 import ipaddress

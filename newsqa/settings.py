@@ -227,7 +227,7 @@ class Settings(BaseSettings):
                     "giving up (IndexBusyError): long enough for a small upload to queue behind "
                     "another, short enough that a second `newsqa ingest` fails fast.")
 
-    # --- web UI (newsqa/ui.py) ---
+    # --- web UI (newsqa/page/app.py) ---
     host: str = "127.0.0.1"
     port: int = 7860
     samples_dir: Path = Field(REPO_ROOT / "samples", description="Articles ingested on first run.")
@@ -238,16 +238,16 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(20.0, gt=0, description="Largest file the UI accepts, in MB.")
     ui_concurrency: int | None = Field(
         None, ge=1, description="Questions answered at once (default 2; always 1 with an "
-                                "in-process llamacpp: model). See ui.queue_limits.")
+                                "in-process llamacpp: model). See newsqa/gate.py queue_limits.")
     max_queue: int | None = Field(
         None, ge=1, description="Questions that may wait beyond those being answered (default "
                                 "64; 8 with an in-process llamacpp: model); more are turned "
-                                "away with Gradio's 'queue is full' message. See ui.queue_limits.")
+                                "away with Gradio's 'queue is full' message. See newsqa/gate.py queue_limits.")
     ui_ingest: bool = Field(
         True, description="Show the UI's 'Add articles' tab (false: a read-only page whose "
                           "visitors can ask but not add to the index).")
 
-    # --- programs: REST, OpenAI-compatible and MCP routes (newsqa/api*.py, newsqa/server.py) ---
+    # --- programs: REST, OpenAI-compatible and MCP routes (newsqa/serving/, newsqa/serving/server.py) ---
     api_max_body_kb: int = Field(
         256, ge=1, description="Largest JSON request body the API routes read, in KB (larger: "
                                "HTTP 413 before any work). /api/ingest uploads are capped by "

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 
 from conftest import background_process, free_port, http_ready
-from newsqa.assistant.chat import (chat_messages, citation_line, highlighted_passage,
+from newsqa.present import (chat_messages, citation_line, highlighted_passage,
                                    markdown_text, quoted_spans, safe_url, sources_html)
 from newsqa.assistant.result import Answer, Citation, RetrievedPassage
 from newsqa.corpus_stats import CorpusStats, corpus_stats
@@ -201,8 +201,6 @@ def test_citations_of_one_article_share_one_title():
 
 
 def test_the_short_answer_leads_in_bold_and_stays_escaped():
-    if "short_answer" not in Answer.model_fields:
-        pytest.skip("Answer has no short_answer yet")
     citation = Citation(n=1, title="T", quote="q", article_id="a", chunk_id="c")
     short = {"text": HOSTILE[1], "n": 1, "start": 0, "end": 1}
     answer = Answer(question="Who?", answer=f"**{HOSTILE[1]}** [1]\n\n“T” — q [1]",
@@ -288,7 +286,7 @@ def test_a_big_index_is_counted_in_the_background_and_remembered(tmp_path, monke
     index is unchanged, and counts again once it changed."""
     import threading
 
-    from newsqa.ui_add import LiveStats
+    from newsqa.corpus_stats import LiveStats
 
     class CountedStore(FakeStore):
         def __init__(self, rows):
@@ -329,7 +327,7 @@ def test_a_big_index_is_counted_in_the_background_and_remembered(tmp_path, monke
 def test_ingest_summary_lists_everything_escaped(tmp_path):
     from newsqa.index.article import Skipped
     from newsqa.index.pipeline import IngestReport
-    from newsqa.ui import ingest_summary_html
+    from newsqa.page.add import ingest_summary_html
 
     uploads = tmp_path / "uploads"
     report = IngestReport(new=["a1"], unchanged=["a2"], passages_written=3, passages_total=9,
@@ -348,7 +346,7 @@ def test_ingest_summary_lists_everything_escaped(tmp_path):
 
 def test_collect_inputs_keeps_uploads_and_reads_pasted_text(tmp_path):
     from newsqa.index.article import Article, Skipped
-    from newsqa.ui import collect_inputs
+    from newsqa.intake import collect_inputs
 
     upload = tmp_path / "gradio-tmp" / "story.txt"
     upload.parent.mkdir()
@@ -386,7 +384,7 @@ def test_adding_articles_reports_refreshes_and_shows_errors_as_messages(tmp_path
     from newsqa.index.article import Article
     from newsqa.index.pipeline import IngestReport
     from newsqa.settings import Settings
-    from newsqa.ui import build_app
+    from newsqa.page.app import build_app
 
     calls = []
 
@@ -425,7 +423,7 @@ def test_adding_articles_reports_refreshes_and_shows_errors_as_messages(tmp_path
 
 def test_a_read_only_page_has_no_add_articles_event(tmp_path):
     from newsqa.settings import Settings
-    from newsqa.ui import build_app
+    from newsqa.page.app import build_app
 
     app = build_app(FakeAssistant(Settings(data_dir=tmp_path / "data", ui_ingest=False), []))
     names = {getattr(f.fn, "__name__", "") for f in app.fns.values()}

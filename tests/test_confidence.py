@@ -89,7 +89,7 @@ def test_shortlist_keeps_the_sentences_that_share_rare_question_words():
 
 
 def test_the_chat_shows_the_estimate_with_the_sources(sample_assistant):
-    from newsqa.assistant.chat import chat_messages
+    from newsqa.present import chat_messages
 
     answer = sample_assistant.ask("What did Putin demand?")
     answer_turn, sources_turn = chat_messages(answer)

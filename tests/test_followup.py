@@ -3,7 +3,7 @@
 import pytest
 
 from newsqa.assistant.followup import standalone, standalone_from_history
-from newsqa.ui import user_questions
+from newsqa.page.ask import user_questions
 
 
 @pytest.mark.parametrize("previous, question, expected", [

@@ -356,7 +356,7 @@ def test_chat_ui_streams_the_draft_then_shows_verified_sources(tmp_path):
 
 
 def test_fetch_model_names_the_models_it_knows(tmp_path):
-    from newsqa.fetch import fetch_model
+    from newsqa.cli.fetch_model import fetch_model
 
     with pytest.raises(Exception, match="Unknown model 'gpt-9'. Available: qwen2.5-coder-1.5b"):
         fetch_model("gpt-9", tmp_path)

@@ -8,8 +8,8 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from newsqa.api_guard import ProgramGuard
-from newsqa.ratelimit import RateLimiter
+from newsqa.serving.guard import ProgramGuard
+from newsqa.serving.ratelimit import RateLimiter
 
 
 class Clock:

@@ -17,7 +17,8 @@ import pytest
 from newsqa.auth import is_loopback, launch_credentials, parse_auth
 from newsqa.errors import NewsqaError
 from newsqa.settings import Settings
-from newsqa.ui import queue_limits, upload_limit_bytes
+from newsqa.gate import queue_limits
+from newsqa.intake import upload_limit_bytes
 
 from conftest import background_process, free_port, http_ready
 

@@ -9,8 +9,8 @@ import pytest
 from localsite import Route, serve
 from newsqa.index.subscriptions import FeedBook, Subscription
 from newsqa.settings import Settings
-from newsqa.ui_add import stats_html
-from newsqa.ui_feeds import (feed_choices, feeds_panel, feeds_table_html, follow_notice,
+from newsqa.corpus_stats import stats_html
+from newsqa.page.feeds import (feed_choices, feeds_panel, feeds_table_html, follow_notice,
                              poll_now_notice, unfollow_notice)
 
 NOW = 1_700_000_000.0
@@ -211,7 +211,7 @@ def events(app) -> dict:
 
 
 def test_the_feeds_tab_is_wired_and_absent_from_a_read_only_page(tmp_path):
-    from newsqa.ui import build_app
+    from newsqa.page.app import build_app
 
     app = build_app(FakeAssistant(Settings(data_dir=tmp_path / "data")), watcher=Watcher())
     found = events(app)

@@ -9,8 +9,8 @@ import pytest
 from newsqa.assistant.chain import NewsAssistant
 from newsqa.corpus_stats import corpus_stats
 from newsqa.settings import Settings
-from newsqa.ui import build_app
-from newsqa.ui_add import uploader
+from newsqa.page.app import build_app
+from newsqa.intake import uploader
 
 ALICE = """Council approves harbour budget
 Source: Harbour Gazette
@@ -101,7 +101,7 @@ def test_uploader_folder_names():
 
 
 def test_skipped_uploads_are_named_without_the_server_path_or_owner(tmp_path):
-    from newsqa.ui_add import display_origin
+    from newsqa.intake import display_origin
 
     folder = tmp_path / "uploads"
     assert display_origin(str(folder / "user-alice" / "report.txt"), folder) == "uploaded report.txt"
@@ -124,7 +124,7 @@ def _program_request(login: str | None):
 
 def test_programs_uploading_the_same_file_name_keep_each_logins_own(tmp_path, embedder, reranker):
     """POST /api/ingest: each login's uploads are its own, as on the page."""
-    from newsqa.api import program_owner, run_ingest
+    from newsqa.serving.rest import program_owner, run_ingest
 
     assistant = NewsAssistant(Settings(data_dir=tmp_path / "data"), embedder=embedder,
                               cross_encoder=reranker)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import background_process, chromium_path, free_port, http_ready
+from conftest import background_process, chromium_path, free_port, http_ready, required
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -31,8 +31,8 @@ STEP_MS = 30_000  # page reactions that need no model (tabs, uploads, accordions
 def require_chromium() -> str:
     path = chromium_path()
     if path is None:
-        if os.environ.get("NEWSQA_REQUIRE_BROWSER"):
-            pytest.fail("chromium is required here (NEWSQA_REQUIRE_BROWSER is set) but not installed")
+        if required("BROWSER"):
+            pytest.fail("chromium is required here (CI, or NEWSQA_REQUIRE_BROWSER) but not installed")
         pytest.skip("chromium not installed (apt-get install -y chromium)")
     return path
 

@@ -1,20 +1,18 @@
 """The feed commands: follow, unfollow, feeds, watch, pin, unpin, expire.
 
-Wiring only, like cli.py: the work is in index/follow.py (checking and subscribing),
+Wiring only, like commands.py: the work is in index/follow.py (checking and subscribing),
 index/watch.py (polling and storing), index/retention.py (removing old articles).
 """
 
 import time
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Index folder (default ./data, env NEWSQA_DATA_DIR).")]
+from newsqa.cli.common import DataDir, err, out, settings_from
 
 
 def register(app: typer.Typer) -> None:
-    from newsqa.cli import err, out, settings_from
 
     @app.command()
     def follow(

@@ -2,7 +2,7 @@
 
 Agents speak MCP; these tools let one ask the news and get the cited answer, search for
 passages, or add articles, over streamable HTTP at `/mcp` on the page's port, behind the
-same login and the same answer limit as everything else (newsqa/api_guard.py,
+same login and the same answer limit as everything else (newsqa/serving/guard.py,
 newsqa/gate.py).
 
 Built with the `mcp` SDK's FastMCP rather than Gradio's MCP support: Gradio would turn
@@ -21,12 +21,12 @@ from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import CallToolResult, TextContent
 from pydantic import Field
 
-from newsqa.api import passage_filter, passage_json, run_ingest, url_list
-from newsqa.api_errors import ApiError
-from newsqa.api_models import Filters
+from newsqa.serving.rest import passage_filter, passage_json, run_ingest, url_list
+from newsqa.serving.errors import ApiError
+from newsqa.serving.models import Filters
 from newsqa.assistant.chain import NewsAssistant
 from newsqa.gate import AnswerGate
-from newsqa.reply_text import reply_text
+from newsqa.serving.reply_text import reply_text
 
 Date = Annotated[str | None, Field(None, max_length=40, description="YYYY-MM-DD")]
 

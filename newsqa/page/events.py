@@ -1,9 +1,9 @@
 """The page's events: what happens on a question, an example click, "Add", the Feeds tab's
 buttons, page load and the refresh timer.
 
-`wire()` attaches them to the components of a `Page` (ui_layout.py), inside the caller's
+`wire()` attaches them to the components of a `Page` (layout.py), inside the caller's
 `gr.Blocks`. The handlers only move values between the page and the work, which lives in
-`ui_ask.py` (answering), `ui_add.py` (ingesting) and `ui_feeds.py` (following feeds). Their
+`ask.py` (answering), `add.py` (ingesting) and `feeds.py` (following feeds). Their
 names matter: tests find the events by handler name (`respond`, `chat_api`, `add_articles`,
 `follow_feed`, `unfollow_feed`, `poll_feeds`, `tick`, `refresh_stats`).
 
@@ -15,12 +15,14 @@ then `respond` streams the answer into the chat and the sources panel. Both answ
 from pathlib import Path
 
 from newsqa.assistant.chain import NewsAssistant
-from newsqa.assistant.chat import markdown_text, notice_html
+from newsqa.present import markdown_text, notice_html
 from newsqa.errors import NewsqaError
-from newsqa.ui_add import LiveStats, article_labels, collect_inputs, ingest_summary_html, uploader
-from newsqa.ui_ask import answer_turns, filters_note, panel_html, user_questions
-from newsqa.ui_feeds import feeds_panel, follow_notice, poll_now_notice, unfollow_notice
-from newsqa.ui_layout import EXAMPLES, PANEL_PLACEHOLDER, Page
+from newsqa.corpus_stats import LiveStats
+from newsqa.intake import article_labels, collect_inputs, uploader
+from newsqa.page.add import ingest_summary_html
+from newsqa.page.ask import answer_turns, filters_note, panel_html, user_questions
+from newsqa.page.feeds import feeds_panel, follow_notice, poll_now_notice, unfollow_notice
+from newsqa.page.layout import EXAMPLES, PANEL_PLACEHOLDER, Page
 
 
 def wire(page: Page, assistant: NewsAssistant, live: LiveStats, app, gate=None,
@@ -129,7 +131,7 @@ def wire(page: Page, assistant: NewsAssistant, live: LiveStats, app, gate=None,
     page.chatbot.clear(lambda: ([], notice_html(PANEL_PLACEHOLDER)), None,
                        [page.asked, page.panel], queue=False, api_visibility="undocumented")
 
-    # The /chat API (see newsqa/ui.py): the same filters as the page, its own history.
+    # The /chat API (see newsqa/page/app.py): the same filters as the page, its own history.
     page.api_button.click(chat_api, [page.api_message, page.as_of, page.since, page.sources,
                                      page.until, page.api_asked],
                           [page.api_result, page.api_asked], api_name="chat",

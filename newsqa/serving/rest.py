@@ -1,12 +1,12 @@
 """The REST API: ask, search, add articles and see what is indexed, over plain JSON.
 
-Mounted beside the page on the same port (newsqa/server.py). Each route does what a
+Mounted beside the page on the same port (newsqa/serving/server.py). Each route does what a
 command does, with the same code: `/api/ask` returns `Answer.public_dict()`, the object
 `newsqa ask --json` prints; `/api/ingest` runs `index.pipeline.ingest()` with the page's
 `collect_inputs` (so uploads, pasted text and URLs are read, fetched and checked as on the
 page); `/api/stats` is the page's index line as numbers. Answers and searches hold a slot
 of the gate shared with the page (newsqa/gate.py); ingests take turns through their own.
-Requests are validated by the models in `api_models.py` before anything runs.
+Requests are validated by the models in `models.py` before anything runs.
 """
 
 import dataclasses
@@ -16,13 +16,14 @@ from pathlib import Path
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 
-from newsqa.api_errors import ApiError
-from newsqa.api_models import Filters, RequestModels
+from newsqa.serving.errors import ApiError
+from newsqa.serving.models import Filters, RequestModels
 from newsqa.assistant.chain import NewsAssistant
 from newsqa.errors import FilterError
 from newsqa.gate import AnswerGate
 from newsqa.index.filters import PassageFilter
-from newsqa.ui_add import LiveStats, article_labels, collect_inputs, display_origin, uploader
+from newsqa.corpus_stats import LiveStats
+from newsqa.intake import article_labels, collect_inputs, display_origin, uploader
 
 INGEST_SWITCH = "NEWSQA_UI_INGEST"
 
@@ -88,11 +89,11 @@ def ingest_json(report, skipped_before: list, labels: dict[str, str], upload_fol
 
 
 def program_owner(request: Request | None) -> str:
-    """Whose uploads a program's are (`ui_add.uploader`): the login it presented, else
+    """Whose uploads a program's are (`newsqa.intake.uploader`): the login it presented, else
     `program` (without logins, programs cannot be told apart)."""
     from types import SimpleNamespace
 
-    from newsqa.api_guard import presented_login
+    from newsqa.serving.guard import presented_login
 
     login = presented_login(dict(request.scope.get("headers") or [])) if request else None
     user = login.partition(":")[0].strip() if login else ""

@@ -4,26 +4,29 @@ The page is a Gradio app; Gradio is built on FastAPI, so the program routes are 
 routes in an outer app with the page mounted at "/" (`gr.mount_gradio_app`, Gradio's
 documented way to sit beside other routes), all served by one uvicorn server:
 
-    /api/ask  /api/search  /api/ingest  /api/stats  /healthz   REST (newsqa/api.py)
-    /api/feeds  /api/feeds/poll                                 followed feeds (newsqa/api_feeds.py)
-    /v1/chat/completions  /v1/models                            OpenAI (newsqa/openai_api.py)
-    /mcp                                                        MCP (newsqa/mcp_tools.py)
+    /api/ask  /api/search  /api/ingest  /api/stats  /healthz   REST (newsqa/serving/rest.py)
+    /api/feeds  /api/feeds/poll                                 followed feeds (newsqa/serving/rest_feeds.py)
+    /v1/chat/completions  /v1/models                            OpenAI (newsqa/serving/openai_api.py)
+    /mcp                                                        MCP (newsqa/serving/mcp_tools.py)
     /docs  /openapi.json                                        the API's documentation
     everything else                                             the page and /gradio_api
 
 The page keeps Gradio's login form; the program routes take the same `NEWSQA_AUTH`
-logins as a bearer token or HTTP Basic, and have their body limits, in `api_guard.py`. All
+logins as a bearer token or HTTP Basic, and have their body limits, in `guard.py`. All
 answers, the page's included, share one limit (newsqa/gate.py) of the page's size.
 """
 
 import contextlib
 import errno
+import logging
 import socket
 import threading
 import time
 
 from newsqa.errors import NewsqaError
 from newsqa.settings import Settings
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """Ask questions about the indexed news articles; every answer cites its passages.
 
@@ -38,17 +41,17 @@ def build_server(blocks, assistant, settings: Settings, credentials, gate, watch
     from fastapi.security import HTTPBearer
 
     from newsqa import __version__ as version
-    from newsqa.api import api_router
-    from newsqa.api_feeds import feeds_router
-    from newsqa.api_errors import install
-    from newsqa.api_guard import ProgramGuard
-    from newsqa.api_models import request_models
+    from newsqa.serving.rest import api_router
+    from newsqa.serving.rest_feeds import feeds_router
+    from newsqa.serving.errors import install
+    from newsqa.serving.guard import ProgramGuard
+    from newsqa.serving.models import request_models
     from newsqa.auth import is_loopback
     from newsqa.gate import AnswerGate
-    from newsqa.mcp_tools import build_mcp
-    from newsqa.openai_api import openai_router
-    from newsqa.ui import upload_limit_bytes
-    from newsqa.ui_layout import PAGE_CSS
+    from newsqa.serving.mcp_tools import build_mcp
+    from newsqa.serving.openai_api import openai_router
+    from newsqa.intake import upload_limit_bytes
+    from newsqa.page.layout import PAGE_CSS
 
     ingest_gate = AnswerGate(1, 4, name="ingest")  # the page's ingest runs one at a time too
     models = request_models(settings)
@@ -136,3 +139,51 @@ class RunningServer:
         self.server.should_exit = True
         if self.thread.is_alive() and threading.current_thread() is not self.thread:
             self.thread.join(10)
+
+
+def serve(settings: Settings, *, with_samples: bool = True, block: bool = True):
+    """Start the UI, with the program routes beside it on the same port (newsqa/serving/server.py).
+    A non-loopback bind without credentials stops here, before any model loads
+    (newsqa/auth.py); there are no share links."""
+    from newsqa.assistant.chain import NewsAssistant
+    from newsqa.auth import launch_credentials
+    from newsqa.gate import AnswerGate, queue_limits
+    from newsqa.index.watch import FeedWatcher
+    from newsqa.page.app import build_app, ensure_sample_articles
+
+    credentials = launch_credentials(settings)
+    assistant = NewsAssistant(settings)  # loads the language model too, if one is set
+    if with_samples:
+        ensure_sample_articles(assistant)
+    assistant.warm_up()
+    concurrency, max_queue = queue_limits(settings)
+    gate = AnswerGate(concurrency, max_queue)  # the page's limit, shared with the APIs
+    watcher = FeedWatcher(settings, embedder=assistant.embedder, store=assistant.store)
+    app = build_app(assistant, gate, watcher)
+    app.queue(default_concurrency_limit=concurrency, max_size=max_queue)
+    server = RunningServer(build_server(app, assistant, settings, credentials, gate,
+                                        watcher if settings.watch_feeds else None),
+                           settings.host, settings.port).start()
+    server.watcher = start_watching(watcher) if settings.watch_feeds else None
+    print(f"Ready: open {server.local_url} in a browser (Ctrl+C stops it). Programs: "
+          f"{server.local_url}docs", flush=True)
+    if block:
+        server.block_thread()
+    return server
+
+
+def start_watching(watcher):
+    """Poll the followed feeds in the background, unless another watcher already does."""
+    from newsqa.errors import WatcherBusyError
+
+    def report(cycle) -> None:
+        changed = cycle.new or cycle.updated or (cycle.expired and cycle.expired.articles)
+        failed = any(f.status == "error" for f in cycle.feeds)
+        # A cycle of 304s is not news; what was added, removed or failed is.
+        (log.warning if changed or failed else log.info)("Feeds: %s", cycle.summary())
+
+    try:
+        return watcher.start(on_cycle=report)
+    except WatcherBusyError as error:
+        log.warning("Not polling feeds here: %s", error)
+        return None

@@ -1,7 +1,7 @@
 """The page's layout: what is on it, where, and how it looks (CSS).
 
 `layout()` places the components inside the caller's `gr.Blocks` and returns them as a
-`Page`, with no behaviour attached: the events that make them work are in `ui_events.py`.
+`Page`, with no behaviour attached: the events that make them work are in `events.py`.
 Tabs: "Ask" (chat, question box, examples, filters, and the sources panel beside the
 chat) and, unless the index is read-only, "Add articles" and "Feeds" (follow a feed, see
 what its polls brought). A timer refreshes the stats line (and the feeds table) while the
@@ -11,9 +11,9 @@ the values of the `/chat` API.
 
 from dataclasses import dataclass
 
-from newsqa.assistant.chat import notice_html
+from newsqa.present import notice_html
 from newsqa.corpus_stats import CorpusStats
-from newsqa.ui_add import stats_html
+from newsqa.corpus_stats import stats_html
 
 EXAMPLES = [
     "What did Putin demand?",
@@ -47,7 +47,7 @@ mark { background: #fde68a; color: #111; padding: 0 2px; border-radius: 2px; }
 .nq-ingest ul { margin: 4px 0 8px 18px; }
 """
 
-# The feeds table (ui_feeds.py), scoped like PANEL_CSS; wide tables scroll sideways.
+# The feeds table (feeds.py), scoped like PANEL_CSS; wide tables scroll sideways.
 FEEDS_CSS = PANEL_CSS + """
 .nq-feeds { overflow-x: auto; }
 .nq-feeds-table { border-collapse: collapse; width: 100%; font-size: 0.95em; }
@@ -189,7 +189,7 @@ def layout(stats: CorpusStats, *, ingest: bool) -> Page:
             with gr.Tab("Feeds", id="feeds"):
                 adding.update(feeds_tab())
 
-    # The /chat API's own values (see newsqa/ui.py); never shown.
+    # The /chat API's own values (see newsqa/page/app.py); never shown.
     api_message = gr.Textbox("", visible=False, label="message")
     api_asked = gr.State([])
     api_result = gr.JSON(visible=False, label="Response")

@@ -1,7 +1,7 @@
 """The page's Feeds panel: the table of followed feeds, and what following one says.
 
-No Gradio here: the tab is placed in `ui_layout.py` and its events attached in
-`ui_events.py`. The panel only reads and edits `feeds.json` (index/subscriptions.py) and
+No Gradio here: the tab is placed in `layout.py` and its events attached in
+`events.py`. The panel only reads and edits `feeds.json` (index/subscriptions.py) and
 wakes the server's watcher; the polling itself is index/watch.py's, in this process or in a
 `newsqa watch` elsewhere. Reading feeds.json is cheap (one small file, no index), so the
 page re-reads it on a timer and a background poll's counts appear without a reload.
@@ -12,7 +12,7 @@ Everything shown is escaped: titles, addresses and errors come from the feeds th
 import time
 
 from newsqa.assistant.age import ago, until
-from newsqa.assistant.chat import escape_html, link_html, notice_html
+from newsqa.present import escape_html, link_html, notice_html
 from newsqa.errors import NewsqaError
 from newsqa.index.subscriptions import FeedBook, Subscription, format_every
 

@@ -3,7 +3,7 @@
 No Gradio here: `answer_turns` turns `NewsAssistant.stream()` into chat messages (a draft
 while a model writes, then the checked, cited answer, or a message that says what went
 wrong), and `panel_html` wraps the sources panel with the turn's state. The events in
-`ui_events.py` hand both to the page; the `/chat` API sends the same messages.
+`events.py` hand both to the page; the `/chat` API sends the same messages.
 """
 
 from collections.abc import Iterator
@@ -11,7 +11,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 from newsqa.assistant.chain import NewsAssistant
-from newsqa.assistant.chat import chat_messages, markdown_text, notice_html, sources_html
+from newsqa.present import chat_messages, markdown_text, notice_html, sources_html
 from newsqa.assistant.result import Answer
 from newsqa.errors import NewsqaError
 

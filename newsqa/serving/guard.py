@@ -26,7 +26,7 @@ import json
 
 from starlette.exceptions import HTTPException
 
-from newsqa.ratelimit import RateLimiter
+from newsqa.serving.ratelimit import RateLimiter
 
 PROTECTED = ("/api", "/v1", "/mcp", "/docs", "/openapi.json", "/healthz")
 CHALLENGE = 'Bearer realm="newsqa", Basic realm="newsqa"'

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from newsqa.api_errors import ApiError
+from newsqa.serving.errors import ApiError
 from newsqa.errors import FeedError
 from newsqa.index.subscriptions import FeedBook, Subscription
 

@@ -7,7 +7,7 @@ follow-up was rewritten, the confidence line, and one line per citation with its
 sentence. The structured citations go beside it (`citations`), for programs that read them.
 """
 
-from newsqa.assistant.chat import confidence_line, generation_line
+from newsqa.present import confidence_line, generation_line
 from newsqa.assistant.result import Answer
 
 
