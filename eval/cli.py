@@ -178,7 +178,7 @@ def bench_feeds_command(
 ) -> None:
     """Poll many local feeds as `newsqa serve` does: first, unchanged (304) and changed
     cycles, connections at once, CPU, and questions answered during the polls."""
-    from newsqa.eval.feedbench import run_feed_bench
+    from newsqa.eval.bench.feeds import run_feed_bench
 
     console = Console(stderr=True)
     result = run_feed_bench(feeds, entries, changed,
@@ -243,7 +243,7 @@ def loadtest_command(
     from contextlib import nullcontext
 
     from newsqa.auth import parse_auth
-    from newsqa.eval.loadtest import run_loadtest, started_app, write_report
+    from newsqa.eval.bench.load import run_loadtest, started_app, write_report
     from newsqa.gate import queue_limits
 
     console = Console(stderr=True)
@@ -335,7 +335,7 @@ def bench_command(
     compare: Annotated[bool, typer.Option("--compare/--no-compare", help="Measure the raw-encode and LangChain-tutorial baselines (~8 min).")] = True,
 ) -> None:
     """Ingest and question speed against the LangChain tutorial pipeline, in one run."""
-    from newsqa.eval.bench import dumps, run_bench
+    from newsqa.eval.bench.run import dumps, run_bench
 
     console = Console(stderr=True)
     parsed = tuple(int(s) for s in sizes.split(",")) if sizes else None
@@ -393,7 +393,7 @@ def verify_bench_command(
     """How often citation verification rejects role swaps, changed numbers, invented names."""
     from rich.table import Table
 
-    from newsqa.eval.verifybench import run_verify_bench
+    from newsqa.eval.bench.verify import run_verify_bench
 
     overrides = {"data_dir": data_dir, "min_support": min_support}
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -11,7 +11,7 @@ import pytest
 from newsqa.assistant.chain import NewsAssistant
 from newsqa.assistant.rerank import CrossEncoder
 from newsqa.index.embed import TextEmbedder, load_embedder
-from newsqa.eval.processes import (ServerDidNotStart, free_port, http_ready,  # noqa: F401
+from newsqa.eval.bench.processes import (ServerDidNotStart, free_port, http_ready,  # noqa: F401
                                     running_process)
 from newsqa.settings import REPO_ROOT, Settings
 

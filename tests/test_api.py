@@ -16,7 +16,7 @@ import sys
 import httpx
 import pytest
 
-from newsqa.eval.loadtest import run_loadtest
+from newsqa.eval.bench.load import run_loadtest
 from newsqa.settings import REPO_ROOT
 
 from conftest import background_process, free_port, http_ready

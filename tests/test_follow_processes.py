@@ -14,7 +14,7 @@ from feedfixtures import entry
 from test_follow import FEED, allow_the_local_site, assert_consistent, publish, site  # noqa: F401 (fixtures)
 
 from newsqa.cli import main
-from newsqa.eval.processes import free_port, http_ready
+from newsqa.eval.bench.processes import free_port, http_ready
 from newsqa.index.subscriptions import FeedBook
 
 from conftest import background_process

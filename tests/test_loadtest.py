@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from newsqa.eval.loadtest import DECLINE, SAMPLE_QUESTIONS, run_loadtest
+from newsqa.eval.bench.load import DECLINE, SAMPLE_QUESTIONS, run_loadtest
 
 from conftest import background_process, free_port, http_ready
 

@@ -294,7 +294,7 @@ def cold_start_app(data_dir: Path, question: str, timeout: float = 180,
     serving this index takes, without the bench's own models and stores."""
     from gradio_client import Client
 
-    from newsqa.eval.processes import free_port, http_ready, running_process
+    from newsqa.eval.bench.processes import free_port, http_ready, running_process
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from newsqa.errors import NewsqaError
 from newsqa.eval.metrics import percentile
-from newsqa.eval.processes import free_port, http_ready, running_process
+from newsqa.eval.bench.processes import free_port, http_ready, running_process
 
 # (question, text the answer must contain; None: the articles do not say, expect a decline)
 SAMPLE_QUESTIONS: list[tuple[str, str | None]] = [

@@ -6,7 +6,7 @@ tantivy against SQLite FTS5 with its `bm25()` ranking, both fed the same pre-tok
 recombined into `--passages` documents as the bench's filler is, and queried with RealTime
 QA dev questions, unfiltered and with an as-of date.
 
-    python -m newsqa.eval.keyword_engines --data-dir data/eval-cache/<key> --passages 300000
+    python -m newsqa.eval.bench.keyword_engines --data-dir data/eval-cache/<key> --passages 300000
 """
 
 import argparse
