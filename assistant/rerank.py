@@ -20,6 +20,7 @@ import numpy as np
 from langchain_core.documents import Document
 
 from newsqa.errors import ModelNotFoundError
+from newsqa.assistant.furniture import is_furniture
 from newsqa.assistant.prompt import INJECTION
 from newsqa.assistant.words import content_stems
 from newsqa.index.sentences import split_sentences
@@ -101,7 +102,9 @@ class Reranked:
 
 
 def passage_sentences(documents: list[Document]) -> list[tuple[Document, object]]:
-    """Sentences of the passages, each once (overlapping passages repeat sentences)."""
+    """Sentences of the passages that may be quoted, each once (overlapping passages repeat
+    sentences). Page furniture (`assistant/furniture.py`) stays in the passage text but is
+    never a candidate; a passage made only of it yields none."""
     seen: set[str] = set()
     out = []
     for doc in documents:
@@ -111,6 +114,8 @@ def passage_sentences(documents: list[Document]) -> list[tuple[Document, object]
                 continue
             if INJECTION.search(sentence.text):
                 continue  # addressed to an AI, not to readers: never evidence, never quoted
+            if is_furniture(sentence.text):
+                continue  # timestamp, byline, photo credit or a question: never an answer
             seen.add(key)
             out.append((doc, sentence))
     return out
