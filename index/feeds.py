@@ -21,8 +21,8 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from newsqa.index.article import Article, Skipped
-from newsqa.index.limits import LoadLimits
 from newsqa.index.formats import LoadResult, make_article
+from newsqa.index.limits import LoadLimits
 
 SHORT_TEXT_CHARS = 1000  # a summary shorter than this is a teaser, not the article
 _PAGE_WORKERS = 4  # linked pages fetched at once: quick, and polite to one site

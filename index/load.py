@@ -1,4 +1,5 @@
-"""Read articles from files, folders and web addresses.
+"""Read articles from files, folders and web addresses: each is routed by its suffix or
+scheme to the reader of its format (index/formats.py, index/feeds.py, index/web.py).
 
 Supported: `.txt`/`.md` (first line is the title, optional `Key: value` header lines),
 `.html`/`.htm` (main text and metadata via trafilatura), `.jsonl` (one article per line),
@@ -15,8 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from newsqa.index.article import Article, Skipped
-from newsqa.index.formats import (LoadResult, _from_text, decode, from_html,  # noqa: F401
-                                  load_text, make_article)
+from newsqa.index.formats import LoadResult, decode, from_html, load_text, make_article
 from newsqa.index.limits import LoadLimits, megabytes
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -136,7 +136,7 @@ def load_file(path: Path, limits: LoadLimits | None = None) -> Iterator[LoadResu
         return
     text, note = decoded
     if suffix in TEXT_SUFFIXES:
-        results = [_from_text(text, origin)]
+        results = [load_text(text, origin)]
     elif suffix in HTML_SUFFIXES:
         results = [from_html(text, origin)]
     elif suffix == ".json":

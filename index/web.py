@@ -6,7 +6,7 @@ failure becomes one `Skipped` line naming the URL and what to do, never an excep
 would stop the rest of the batch. httpx does the HTTP (timeouts, streaming under a size
 cap); redirects are followed here, hop by hop, so that every address is checked by
 index/urlguard.py (no private or local addresses unless allowed) before anything connects to
-it. The bytes then take the same path as files: HTML through trafilatura (index/load.py),
+it. The bytes then take the same path as files: HTML through trafilatura (index/formats.py),
 RSS/Atom through index/feeds.py.
 """
 
@@ -22,8 +22,8 @@ import httpx
 
 from newsqa.index.article import Skipped
 from newsqa.index.feeds import load_feed, looks_like_feed
-from newsqa.index.limits import LoadLimits, megabytes
 from newsqa.index.formats import LoadResult, from_html
+from newsqa.index.limits import LoadLimits, megabytes
 from newsqa.index.urlguard import BlockedAddress, guarded_transport
 
 MAX_REDIRECTS = 10
