@@ -7,12 +7,10 @@ dataclasses declare every hand-off instead, the way haystack 2.x components decl
 outputs: `Lookup` is what the retrieval half (the LCEL chain in `chain.py`) produces, one
 copy per stage (`dataclasses.replace`), and `Reading` is what the answer stage gives the
 citing one (the lookup, its extractive `Draft`, the timings so far).
-
-`Lookup["reranked"]` still works, for code written against the old dict (`eval/`, tests).
 """
 
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 from langchain_core.documents import Document
 
@@ -49,15 +47,6 @@ class Lookup:
     def documents(self) -> list[Document]:
         """The reranked passages (none before the rerank stage)."""
         return self.reranked.documents if self.reranked is not None else []
-
-    def __getitem__(self, key: str):
-        """`lookup["reranked"]` as the old state dict read; unknown keys raise `KeyError`."""
-        if key not in _FIELDS:
-            raise KeyError(key)
-        return getattr(self, key)
-
-
-_FIELDS = frozenset(f.name for f in fields(Lookup))
 
 
 @dataclass

@@ -42,7 +42,7 @@ def record(evalset: EvalSet, settings: Settings, out: Path, *, use_dates: bool =
     for question in evalset.questions[:limit] if limit else evalset.questions:
         filters = PassageFilter.build(as_of=question.as_of if use_dates else None)
         state = assistant.chain.invoke({"question": question.question, "filters": filters})
-        rows.append(Recorded(question, state["question"], state["filters"], state["reranked"]))
+        rows.append(Recorded(question, state.question, state.filters, state.reranked))
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("wb") as handle:
         pickle.dump(rows, handle)

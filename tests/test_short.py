@@ -55,7 +55,7 @@ def test_the_short_answer_is_never_the_questions_own_words(sample_assistant):
 
     question = "Which outlet reported that both leaders agreed de-escalation is needed?"
     state = sample_assistant.chain.invoke({"question": question})
-    scored = ShortAnswerer(min_score=0.0).scored(question, state["reranked"])
+    scored = ShortAnswerer(min_score=0.0).scored(question, state.reranked)
     texts = [c.text for _, group, _ in scored for c in group]
     assert "France24" in texts  # the answer is a candidate
     asked = set(content_stems(question))
@@ -107,7 +107,7 @@ def test_a_surname_is_given_as_the_full_name_the_article_uses(altman_assistant):
 
     question = "Whose exit was announced in a short blog post?"
     state = altman_assistant.chain.invoke({"question": question})
-    short = ShortAnswerer(min_score=0.0).answer(question, state["reranked"])
+    short = ShortAnswerer(min_score=0.0).answer(question, state.reranked)
     assert short is not None and short.text == "Sam Altman"
     assert short.document.page_content[short.start:short.end] == "Sam Altman"
 

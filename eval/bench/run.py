@@ -351,8 +351,8 @@ def run_bench(*, quick: bool = False, articles: int | None = None, questions: in
         assistant = NewsAssistant(index_settings, embedder=embedder)
         assistant.warm_up()
         ingest["answer_hit_at_5"] = hit_at_5(
-            lambda q: [d.page_content for d in assistant.chain.invoke({"question": q})[
-                "reranked"].documents], sample.questions)
+            lambda q: [d.page_content for d in assistant.chain.invoke({"question": q})
+                                   .reranked.documents], sample.questions)
         if compare:
             tutorial["answer_hit_at_5"] = hit_at_5(
                 lambda q: [d.page_content for d in tutorial_store.similarity_search(q, k=5)],

@@ -97,7 +97,7 @@ def collect_cases(assistant: NewsAssistant, questions, console: Console) -> list
         golds = [question.answer, *question.aliases]
         state = assistant.chain.invoke({"question": question.question,
                                         "filters": PassageFilter.build(as_of=question.as_of)})
-        documents = state["reranked"].documents
+        documents = state.reranked.documents
         faithful = next((s.text for d in documents for s in split_sentences(d.page_content)
                          if 6 <= len(s.text.split()) <= 60 and contains_any(s.text, golds)),
                         None)
