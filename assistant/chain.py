@@ -101,6 +101,17 @@ def runnable_input(value: Any) -> dict:
                     f"{type(value).__name__}.")
 
 
+def make_answerer(settings: Settings, cross_encoder) -> ExtractiveAnswerer:
+    """The answer step as settings configure it (shared with the replays of eval/)."""
+    return ExtractiveAnswerer(
+        min_relevance=settings.min_relevance, max_sentences=settings.max_answer_sentences,
+        margin=settings.answer_margin, type_bonus=settings.type_bonus,
+        min_confidence=settings.min_confidence, headline=settings.answer_headline,
+        short=ShortAnswerer(min_score=settings.min_short_score) if settings.short_answer
+        else None,
+        yesno=YesNoJudge(cross_encoder) if settings.yes_no else None)
+
+
 class NewsAssistant:
     def __init__(self, settings: Settings, *, embedder: TextEmbedder | None = None,
                  store: PassageStore | None = None, cross_encoder: CrossEncoder | None = None,
@@ -126,13 +137,7 @@ class NewsAssistant:
         self.reranker = SentenceReranker(self.cross_encoder, top_k=settings.top_k,
                                          enabled=settings.rerank,
                                          max_pairs=settings.rerank_max_pairs)
-        self.answerer = ExtractiveAnswerer(
-            min_relevance=settings.min_relevance, max_sentences=settings.max_answer_sentences,
-            margin=settings.answer_margin, type_bonus=settings.type_bonus,
-            min_confidence=settings.min_confidence, headline=settings.answer_headline,
-            short=ShortAnswerer(min_score=settings.min_short_score) if settings.short_answer
-            else None,
-            yesno=YesNoJudge(self.cross_encoder) if settings.yes_no else None)
+        self.answerer = make_answerer(settings, self.cross_encoder)
         self.chat_model = chat_model if chat_model is not None else load_chat_model(settings)
         self.generator = GenerativeAnswerer(self.chat_model) if self.chat_model else None
         self.verifier = CitationVerifier(self.cross_encoder, min_support=settings.min_support,

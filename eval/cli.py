@@ -207,22 +207,44 @@ def record_command(
 
 def calibrate_short_command(
     recordings: Annotated[list[Path], typer.Argument(help="Recordings of several test sets (`newsqa record`).")],
-    min_score: Annotated[float, typer.Option("--min-score", help="Threshold to report the fitted model at.")] = 0.5,
+    precision: Annotated[float, typer.Option("--precision", help="Exact match the shown short answers must reach (cross-validated) on every set.")] = 0.8,
+    hold_out: Annotated[Optional[list[str]], typer.Option("--hold-out", help="Test sets whose questions never enter a fit (default: the smoke sets the CI gate measures).")] = None,
+    folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds, by question.")] = 5,
 ) -> None:
-    """Fit the short-answer model on all recordings together; report each set's figures."""
-    from newsqa.assistant.short import ShortAnswerer
+    """Fit the short-answer model on all recordings together (held-out sets left out), pick
+    the threshold for the precision asked, and report each set cross-validated by question."""
+    from newsqa.eval.registry import EvalDataMissingError, resolve
     from newsqa.eval.replay import load
-    from newsqa.eval.shortfit import fit, report
+    from newsqa.eval.shortfit import (cross_validated, fit_scored, scored_questions, summarise,
+                                      threshold_for)
 
-    weights = fit(recordings)
     console = Console()
+    excluded: set[str] = set()
+    for name in hold_out if hold_out is not None else ["realtimeqa-smoke", "multihop-smoke"]:
+        try:
+            excluded |= {q.id for q in resolve(name).questions}
+        except EvalDataMissingError:
+            console.print(f"  {name}: not found, nothing held out for it", highlight=False)
+    sets = [scored_questions(load(p), frozenset(excluded)) for p in recordings]
+    predictions = cross_validated(sets, folds=folds)
+    threshold = threshold_for(predictions, precision)
+    weights = fit_scored(sets)
     console.print("weights: " + ", ".join(f'"{k}": {v:.3f}' for k, v in weights.items()),
                   highlight=False)
-    for path in recordings:
-        found = report(path.stem, load(path), ShortAnswerer(min_score=min_score, weights=weights))
-        console.print(f"  {found.name}: {found.questions} span questions, gold among the "
-                      f"candidates {found.ceiling:.3f}, shown {found.shown:.3f}, EM "
-                      f"{found.exact_match:.3f}, F1 {found.f1:.3f}", highlight=False)
+    console.print(f"held out: {len(excluded)} questions; threshold for precision {precision}: "
+                  f"{threshold if threshold is not None else 'none reaches it'}", highlight=False)
+    for path, questions, predicted in zip(recordings, sets, predictions):
+        for label, t in (("at threshold", threshold), ("shown at 0.1", 0.1)):
+            if t is None:
+                continue
+            found = summarise(path.stem, questions, predicted, t)
+            def show(value):
+                return "-" if value is None else f"{value:.3f}"
+            console.print(f"  {found.name} ({label} {t:.3f}, {folds}-fold by question): "
+                          f"{found.questions} span questions, gold among the candidates "
+                          f"{found.ceiling:.3f}, shown {found.shown:.3f}, precision EM "
+                          f"{show(found.precision)} / F1>=0.5 {show(found.precision_f1)}, EM "
+                          f"{found.exact_match:.3f}, F1 {found.f1:.3f}", highlight=False)
 
 
 def loadtest_command(

@@ -16,11 +16,16 @@ Populations:
   accuracy_answerable, token_f1, wrong_answer_rate, decline_rate_answerable — answerable;
 * citation_precision — citations of answered answerable questions whose support can be
   checked; citation_correct_rate — those answers with at least one supported citation;
-  cited_answer_rate — answered questions with at least one citation;
+  cited_answer_rate — answered questions with at least one citation; furniture_first_quote
+  — answered questions whose first quoted sentence is page furniture (`assistant/furniture`);
 * crag_score — mean of +1 / 0 / -1 over all questions;
 * short_em, short_f1 — answerable questions: SQuAD exact match and token F1 of the short
   answer the reply opens with (0 when there is none or the question was declined); the
   `_strict_answerable` variants use the stricter label where a set has one;
+* short_precision, short_precision_f1 — answerable questions with a gold whose reply showed
+  a short answer: its exact match, and token F1 ≥ 0.5 (a wrong bold answer is worse than
+  none, so the short answer is judged among those shown, beside short_answer_rate);
+  short_correct_rate — the same population, scored by `verdict.short_matches`;
 * confidence_ece — answered questions with a confidence: expected calibration error.
 """
 
@@ -28,6 +33,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 
+from newsqa.assistant.furniture import is_furniture
 from newsqa.eval.results import QuestionResult
 
 K_VALUES = (1, 5, 10)
@@ -87,6 +93,12 @@ def _answered(results: list[QuestionResult]) -> list[QuestionResult]:
     return [r for r in results if not r.observed.abstained]
 
 
+def _shown(results: list[QuestionResult]) -> list[QuestionResult]:
+    """Questions whose reply opened with a short answer and that have a gold to judge it."""
+    return [r for r in results if r.verdict.short_shown and not r.observed.abstained
+            and r.gold]
+
+
 def answer_metrics(results: list[QuestionResult]) -> Metrics:
     answerable = [r for r in results if r.answerable]
     strict = [r for r in answerable if r.strict_answerable]
@@ -98,6 +110,10 @@ def answer_metrics(results: list[QuestionResult]) -> Metrics:
         "short_f1": mean(r.verdict.short_f1 or 0.0 for r in answerable),
         "short_answer_rate": mean(bool(r.observed.short_answer) and not r.observed.abstained
                                   for r in answerable),
+        "short_precision": mean(r.verdict.short_em or 0.0 for r in _shown(answerable)),
+        "short_precision_f1": mean((r.verdict.short_f1 or 0.0) >= 0.5
+                                   for r in _shown(answerable)),
+        "short_correct_rate": mean(bool(r.verdict.short_correct) for r in _shown(answerable)),
         "accuracy_strict_answerable": mean(r.verdict.correct for r in strict),
         "short_em_strict_answerable": mean(r.verdict.short_em or 0.0 for r in strict),
         "short_f1_strict_answerable": mean(r.verdict.short_f1 or 0.0 for r in strict),
@@ -113,6 +129,10 @@ def citation_metrics(results: list[QuestionResult]) -> Metrics:
         "citation_precision": mean(flags),
         "citation_correct_rate": mean(any(r.verdict.citation_supported) for r in scored),
         "cited_answer_rate": mean(bool(r.observed.citations) for r in answered),
+        # page furniture ("Updated Oct. 22, 2025, 9:37 a.m. ET") must never be the answer
+        "furniture_first_quote": mean(is_furniture(r.observed.citations[0].first_sentence)
+                                      for r in answered if r.observed.citations
+                                      and r.observed.citations[0].first_sentence),
     }
 
 

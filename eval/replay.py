@@ -75,7 +75,8 @@ def replay(rows: list[Recorded], answerer) -> list:
             answer=text, abstained=draft.declined, confidence=draft.confidence,
             relevance=draft.best_score, signals=draft.signals.as_dict() if draft.signals else {},
             citations=[CitedQuote(n=c.n, article_id=c.article_id, chunk_id=c.chunk_id,
-                                  quote=c.quote) for c in citations],
+                                  quote=c.quote, first_sentence=c.quote[c.spans[0][0]:c.spans[0][1]]
+                                  if c.spans else "") for c in citations],
             short_answer=short.text if short is not None and not draft.declined else None)
         results.append(evaluate_question(r.question, observed))
     return results

@@ -13,13 +13,15 @@ from newsqa.eval.results import QuestionResult
 
 OVERVIEW = [
     ("Answers", ["accuracy", "accuracy_answerable", "token_f1", "answer_words_mean"]),
-    ("Short answers", ["short_em", "short_f1", "short_answer_rate", "accuracy_strict_answerable",
+    ("Short answers", ["short_em", "short_f1", "short_answer_rate", "short_precision",
+                       "short_precision_f1", "short_correct_rate", "accuracy_strict_answerable",
                        "short_em_strict_answerable", "short_f1_strict_answerable",
                        "n_strict_answerable"]),
     ("Retrieval", ["answer_hit@1", "answer_hit@5", "answer_hit@10", "evidence_recall@1",
                    "evidence_recall@5", "evidence_recall@10", "evidence_mrr",
                    "evidence_quote_hit@1", "evidence_quote_hit@5", "evidence_quote_hit@10"]),
-    ("Citations", ["citation_precision", "citation_correct_rate", "cited_answer_rate"]),
+    ("Citations", ["citation_precision", "citation_correct_rate", "cited_answer_rate",
+                   "furniture_first_quote"]),
     ("Honesty", ["decline_rate_unanswerable", "decline_rate_answerable", "wrong_answer_rate",
                  "crag_score"]),
     ("Calibration", ["confidence_ece", "confidence_mean", "n_confidence_scored"]),
@@ -32,7 +34,7 @@ OVERVIEW = [
     ("Counts", ["n", "n_answerable", "n_unanswerable", "n_answered", "n_answer_hit_scored",
                 "n_evidence_scored"]),
 ]
-TYPE_COLUMNS = ["n", "accuracy", "short_em", "short_f1", "token_f1", "answer_hit@5", "answer_hit@10", "evidence_recall@5",
+TYPE_COLUMNS = ["n", "accuracy", "short_em", "short_f1", "short_precision", "token_f1", "answer_hit@5", "answer_hit@10", "evidence_recall@5",
                 "citation_correct_rate", "decline_rate_unanswerable", "wrong_answer_rate",
                 "crag_score", "latency_p50_ms"]
 FAILURES_SHOWN = 25
@@ -50,11 +52,17 @@ DEFINITIONS = [
     "step used; deeper ranks continue the same rerank order.",
     "* citation_precision: cited quotes (answered answerable questions) that hold the gold or "
     "share 8+ consecutive tokens with an evidence sentence; citation_correct_rate: such answers "
-    "with at least one; cited_answer_rate: answers with any citation.",
+    "with at least one; cited_answer_rate: answers with any citation; furniture_first_quote: "
+    "answers whose first quoted sentence is page furniture (a dateline, an Updated line, a "
+    "byline, a credit, a question subhead).",
     "* short_em / short_f1: SQuAD exact match and token F1 of the short answer the reply opens "
     "with (answerable questions; none shown or declined counts 0). *_strict_answerable: "
     "questions whose gold occurs in a sentence of an evidence document together with the "
-    "question's key words (RealTime QA's own flag is lexical over whole documents).",
+    "question's key words (RealTime QA's own flag is lexical over whole documents). "
+    "short_precision / short_precision_f1: among replies that showed a short answer, its exact "
+    "match / token F1 >= 0.5; short_correct_rate: shown short answers that state the gold "
+    "(exact, F1 >= 0.5, or containing it). A shown short answer that does not state the gold "
+    "makes the whole answer wrong in accuracy and crag_score.",
     "* confidence_ece: expected calibration error of the stated confidence over answered "
     "questions (10 bins; reliability.png plots them).",
     "* crag_score: +1 correct, 0 declined, -1 wrong; on unanswerable questions a decline is +1, "

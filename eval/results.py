@@ -32,6 +32,7 @@ class CitedQuote(BaseModel):
     article_id: str
     chunk_id: str
     quote: str
+    first_sentence: str = Field("", description="The first sentence quoted from the passage.")
 
 
 class Observed(BaseModel):
@@ -65,6 +66,10 @@ class Verdict(BaseModel):
     short_em: float | None = Field(None, description="Exact match of the short answer (answerable "
                                    "questions; 0 without one, or when declined).")
     short_f1: float | None = Field(None, description="Token F1 of the short answer (same population).")
+    short_shown: bool = Field(False, description="A bold short answer opened the reply.")
+    short_correct: bool | None = Field(None, description="That short answer states the gold "
+                                       "(verdict.short_matches); None when none was shown or "
+                                       "the question has no gold.")
     answer_words: int = 0
     answer_rank: int | None = Field(None, description="First rank whose passage holds the gold.")
     answer_rank_scored: bool = Field(False, description="Gold is a checkable span (not empty, "

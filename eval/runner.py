@@ -82,7 +82,9 @@ def observe(assistant: NewsAssistant, question: str, depth: int,
         answer=answer.answer, abstained=answer.abstained, confidence=answer.confidence,
         short_answer=answer.short_answer.text if answer.short_answer else None,
         relevance=answer.relevance, signals=answer.signals,
-        citations=[CitedQuote(n=c.n, article_id=c.article_id, chunk_id=c.chunk_id, quote=c.quote)
+        citations=[CitedQuote(n=c.n, article_id=c.article_id, chunk_id=c.chunk_id, quote=c.quote,
+                              first_sentence=c.quote[c.spans[0][0]:c.spans[0][1]]
+                              if c.spans else "")
                    for c in answer.citations],
         ranking=ranking(answer, deeper, depth),
         latency_ms=float(answer.timings_ms.get("total", 0.0)),

@@ -7,6 +7,9 @@ Rules (CRAG-style honesty scoring):
   gold answer is known and the answer contains it (RealTime QA's "answerable" flag is a
   lexical proxy computed on one week's corpus, while the index may hold other weeks);
 * Yes/No gold answers count only when the answer opens with that word (`states_yes_no`);
+* the bold short answer the reply opens with is scored too: a shown short answer that does
+  not match the gold (`short_matches`) makes the whole answer wrong, however right the quote
+  below it is — a reader sees the bold answer first;
 * a citation is supported when its quote holds the gold answer, or shares a run of at
   least `QUOTE_RUN` tokens with an evidence quote (or one contains the other).
 """
@@ -30,6 +33,17 @@ def answer_matches(text: str, golds: list[str]) -> bool:
     if is_yes_no(golds[0]):
         return any(states_yes_no(text, gold) for gold in golds)
     return contains_any(text, golds)
+
+
+def short_matches(short: str, golds: list[str]) -> bool:
+    """The bold answer states the gold: exact match, token F1 ≥ 0.5 ("Altman" for "Sam
+    Altman"), or it contains the gold ("Friday, January 28, 2022" for "January 28, 2022")."""
+    if not short or not golds:
+        return False
+    if is_yes_no(golds[0]):
+        return any(states_yes_no(short, gold) for gold in golds)
+    return any(exact_match(short, g) or token_f1(short, g) >= 0.5 for g in golds) or \
+        contains_any(short, golds)
 
 
 def span_golds(question: TestQuestion) -> list[str]:
@@ -61,7 +75,9 @@ def judge(question: TestQuestion, observed: Observed) -> Verdict:
     text = answer_text(observed)
     short = "" if observed.abstained else (observed.short_answer or "")
     answered = not observed.abstained
-    matches = answered and answer_matches(text, question.golds)
+    short_right = bool(short) and short_matches(short, question.golds)
+    matches = (answered and answer_matches(text, question.golds)
+               and (not short or short_right))
     outcome, correct, crag = _outcome_scores(question, answered, matches)
 
     spans = span_golds(question)
@@ -87,6 +103,9 @@ def judge(question: TestQuestion, observed: Observed) -> Verdict:
                   if question.answerable else None),
         short_f1=(max((token_f1(short, g) for g in question.golds), default=0.0)
                   if question.answerable else None),
+        short_shown=bool(short),
+        short_correct=(short_right if short and question.answerable and question.golds
+                       else None),
         answer_words=len(text.split()),
         answer_rank=answer_rank, answer_rank_scored=answer_rank_scored,
         evidence_ranks=evidence_ranks if question.answerable else [],

@@ -107,7 +107,7 @@ class Settings(BaseSettings):
         True, description="Answer Yes/No questions with Yes or No when the evidence decides it, "
                           "and decline comparisons it does not settle.")
     min_short_score: float = Field(
-        0.1, ge=0, le=1,
+        0.3, ge=0, le=1,
         description="Estimated probability a short answer must reach to be shown (else only the quote).")
     min_relevance: float = Field(
         0.0, description="Cross-encoder score below which the assistant declines to answer."

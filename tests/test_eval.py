@@ -294,6 +294,63 @@ def test_metrics_over_a_small_run():
     assert reasons["unanswerable"] == {"no passage answers the question closely enough": 1}
 
 
+@pytest.mark.parametrize("short, outcome", [
+    ("Vladimir Putin", "answered_correct"),
+    ("Putin", "answered_correct"),  # token F1 0.67 with the gold
+    ("Politico", "answered_wrong"),  # the quote below holds the gold; the bold lead does not
+    (None, "answered_correct"),  # no bold answer: the quote answers alone
+])
+def test_a_wrong_bold_answer_makes_the_answer_wrong(short, outcome):
+    observed = _observed("**x** [1] Macron spoke with Vladimir Putin on Friday [1].",
+                         quotes=["Macron spoke with Vladimir Putin on Friday."])
+    observed.short_answer = short
+    verdict = judge(_question(), observed)
+    assert verdict.outcome == outcome
+    assert verdict.short_shown is (short is not None)
+    assert verdict.short_correct is (None if short is None else outcome == "answered_correct")
+
+
+def test_short_precision_counts_only_the_shown_short_answers():
+    question = _question()
+    replies = [("Vladimir Putin", "Vladimir Putin spoke [1]."), ("Politico", "Putin spoke [1]."),
+               (None, "Vladimir Putin spoke [1]."), (None, None)]
+    results = []
+    for short, answer in replies:
+        observed = _observed(answer, quotes=["Vladimir Putin spoke."] if answer else ())
+        observed.short_answer = short
+        results.append(_result(question, observed))
+    m = metrics.summarize(results)
+    assert m["short_precision"] == pytest.approx(1 / 2)
+    assert m["short_correct_rate"] == pytest.approx(1 / 2)
+    assert m["short_answer_rate"] == pytest.approx(2 / 4)
+    assert m["short_em"] == pytest.approx(1 / 4)
+    assert m["accuracy_answerable"] == pytest.approx(2 / 4)  # the wrong bold answer counts wrong
+
+
+def test_furniture_as_the_first_quote_is_counted():
+    question = _question()
+    results = []
+    for first in ("Updated Oct. 22, 2025, 9:37 a.m. ET", "Vladimir Putin took the call."):
+        observed = _observed("Vladimir Putin took the call [1].", quotes=[first])
+        observed.citations[0].first_sentence = first
+        results.append(_result(question, observed))
+    assert metrics.summarize(results)["furniture_first_quote"] == pytest.approx(1 / 2)
+
+
+def test_short_fit_folds_are_stable_and_the_threshold_reaches_the_precision():
+    from newsqa.eval.shortfit import Prediction, fold_of, threshold_for
+
+    assert [fold_of(f"q{i}", 5) for i in range(20)] == [fold_of(f"q{i}", 5) for i in range(20)]
+    assert len({fold_of(f"q{i}", 5) for i in range(200)}) == 5
+    # higher probability, more often right: 0.9s all right, 0.5s 8 of 10, 0.2s none
+    one = [Prediction(0.9, True, 1.0)] * 10 + [Prediction(0.5, i < 8, 0.0) for i in range(10)] \
+        + [Prediction(0.2, False, 0.0)] * 10
+    assert threshold_for([one], 0.8) == 0.5  # 18 of 20 shown right; at 0.2, 18 of 30
+    assert threshold_for([one], 0.95) == 0.9
+    assert threshold_for([one], 0.8, min_shown=25) is None
+    assert threshold_for([one, [Prediction(0.9, False, 0.0)] * 10], 0.8) is None
+
+
 def test_metrics_of_nothing_are_none_not_zero():
     m = metrics.summarize([])
     assert m["n"] == 0 and m["accuracy"] is None and m["latency_p50_ms"] is None
