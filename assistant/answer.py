@@ -19,6 +19,7 @@ from newsqa.assistant.confidence import Signals, age_signal, days_between, proba
 from newsqa.assistant.recency import asks_for_recent
 from newsqa.assistant.rerank import Evidence, Reranked
 from newsqa.assistant.asks import asked_for
+from newsqa.assistant.describe import describe, subject_of
 from newsqa.assistant.short import ShortAnswer, ShortAnswerer
 from newsqa.assistant.yesno import YesNo, YesNoJudge, about_reports, is_comparison
 from newsqa.assistant.words import content_stems
@@ -240,12 +241,13 @@ class ExtractiveAnswerer:
         # story) can share the asked-for type by chance.
         on_topic = Reranked(reranked.documents, [e for e in reranked.evidence
                                                  if e.score >= best - 2 * self.margin])
-        short = (self.short.answer(question, on_topic, asked)
-                 if self.short and verdict is None else None)
+        short = self._short(question, on_topic, asked) if self.short and verdict is None else None
         if short is not None and short.sentence not in chosen:
             # The quote that holds the short answer supports it: it comes first.
             chosen = [short.sentence, *chosen][: self.max_sentences]
-        found = signals(question, chosen[0], reranked, kind, reference_day, short,
+        # A description's score is not a probability of the span model: it is left out.
+        found = signals(question, chosen[0], reranked, kind, reference_day,
+                        short if short is not None and short.kind != "description" else None,
                         today_day=today_day)
         confidence = probability(found, self.weights)
         if confidence < self.min_confidence:
@@ -253,3 +255,15 @@ class ExtractiveAnswerer:
                          confidence, found)
         return Draft(chosen, best, None, confidence, found, with_headline=self.headline,
                      short=short, verdict=verdict)
+
+    def _short(self, question: str, on_topic: Reranked, asked) -> ShortAnswer | None:
+        """The bold answer: for "Who is X?" / "What is X?" the description the articles give
+        of X (never another name), else the fact the short-answer model finds."""
+        subject = subject_of(question)
+        if subject is None:
+            return self.short.answer(question, on_topic, asked)
+        found = describe(subject, on_topic.evidence[: self.short.sentences])
+        if found is None:
+            return None
+        return ShortAnswer(found.text, found.evidence.document, found.start, found.end, 0.0,
+                           "description", found.evidence)

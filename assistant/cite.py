@@ -86,15 +86,18 @@ def compose(draft: Draft) -> tuple[str, list[Citation], ShortAnswerSpan | None]:
         return f"**{draft.verdict}.** {text}", citations, span
     short = draft.short
     if short is not None:
-        claims.insert(0, Claim(f"**{short.text}**", short.document, short.start, short.end))
+        claims.insert(0, Claim(f"**{short.shown}**", short.document, short.start, short.end))
     text, citations = cite(claims)
     headline = f"“{draft.headline}” — " if draft.headline else ""
     if short is None:
         return headline + text, citations, None
     first, _, rest = text.partition("] ")
     number = next(c.n for c in citations if c.chunk_id == short.document.metadata["chunk_id"])
-    span = ShortAnswerSpan(text=short.text, n=number, start=short.start, end=short.end,
-                           kind=short.kind, score=round(short.score, 3))
+    span = ShortAnswerSpan(text=short.shown, n=number, start=short.start, end=short.end,
+                           kind=short.kind,
+                           score=round(short.score, 3) if short.kind != "description" else None,
+                           quoted=short.text if short.shown != short.text else None,
+                           date=short.date.iso if short.date is not None else None)
     return f"{first}]\n\n{headline}{rest}", citations, span
 
 

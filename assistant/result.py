@@ -24,13 +24,20 @@ class Citation(BaseModel):
 class ShortAnswerSpan(BaseModel):
     """The fact the question asks for, copied from a cited passage (shown first, in bold)."""
 
-    text: str
+    text: str = Field(description="What is shown in bold: the passage's words, or for a date "
+                                  "the calendar date they mean (\"Friday, January 28, 2022\").")
     n: int = Field(description="The citation whose passage holds it.")
     start: int = Field(description="Character offset of the text in that passage.")
     end: int
     kind: str | None = Field(None, description="What the question asked for: person, place, "
-                                               "org, date, number, thing, yesno.")
+                                               "org, date, number, thing, yesno, or description "
+                                               "(what the articles say X is, for \"Who is X?\").")
     score: float | None = Field(None, description="Estimated probability that it is the fact asked for.")
+    quoted: str | None = Field(None, description="The passage's own words at [start, end) when "
+                                                 "`text` differs from them (\"on Friday\").")
+    date: str | None = Field(None, description="For a date: the calendar day, YYYY-MM-DD, read "
+                                               "against the article's publication date; None "
+                                               "when the words fix no single day.")
 
 
 class RetrievedPassage(BaseModel):

@@ -92,7 +92,7 @@ def _print_overview(summary: dict, console: Console) -> None:
 
 
 def eval_command(
-    testset: Annotated[str, typer.Option("--testset", "-t", help="seed, realtimeqa-smoke, realtimeqa-dev, multihop-smoke, multihop-dev, or a JSONL test-set path.")],
+    testset: Annotated[str, typer.Option("--testset", "-t", help="seed, realtimeqa-smoke, realtimeqa-dev, realtimeqa-when, multihop-smoke, multihop-dev, or a JSONL test-set path.")],
     limit: Annotated[Optional[int], typer.Option("--limit", help="Only the first N questions.")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Output folder (default <data_dir>/eval-runs/<testset>-<timestamp>).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
@@ -190,7 +190,7 @@ def bench_feeds_command(
 
 
 def record_command(
-    testset: Annotated[str, typer.Option("--testset", "-t", help="seed, realtimeqa-smoke, realtimeqa-dev, multihop-smoke, multihop-dev or a JSONL file.")],
+    testset: Annotated[str, typer.Option("--testset", "-t", help="seed, realtimeqa-smoke, realtimeqa-dev, realtimeqa-when, multihop-smoke, multihop-dev or a JSONL file.")],
     out: Annotated[Path, typer.Option("--out", help="Where to write the recording (a pickle; it holds test-set text: keep it out of the repo).")],
     no_dates: Annotated[bool, typer.Option("--no-dates", help="Ignore the questions' as-of dates.")] = False,
     limit: Annotated[Optional[int], typer.Option("--limit", help="Only the first N questions.")] = None,
@@ -215,8 +215,8 @@ def calibrate_short_command(
     the threshold for the precision asked, and report each set cross-validated by question."""
     from newsqa.eval.registry import EvalDataMissingError, resolve
     from newsqa.eval.replay import load
-    from newsqa.eval.shortfit import (cross_validated, fit_scored, scored_questions, summarise,
-                                      threshold_for)
+    from newsqa.eval.shortfit import (cross_validated_models, fit_models, scored_questions,
+                                      summarise, threshold_for)
 
     console = Console()
     excluded: set[str] = set()
@@ -226,11 +226,11 @@ def calibrate_short_command(
         except EvalDataMissingError:
             console.print(f"  {name}: not found, nothing held out for it", highlight=False)
     sets = [scored_questions(load(p), frozenset(excluded)) for p in recordings]
-    predictions = cross_validated(sets, folds=folds)
+    predictions = cross_validated_models(sets, folds=folds)
     threshold = threshold_for(predictions, precision)
-    weights = fit_scored(sets)
-    console.print("weights: " + ", ".join(f'"{k}": {v:.3f}' for k, v in weights.items()),
-                  highlight=False)
+    for model, weights in fit_models(sets).items():
+        console.print(f"weights ({model} questions): "
+                      + ", ".join(f'"{k}": {v:.3f}' for k, v in weights.items()), highlight=False)
     console.print(f"held out: {len(excluded)} questions; threshold for precision {precision}: "
                   f"{threshold if threshold is not None else 'none reaches it'}", highlight=False)
     for path, questions, predicted in zip(recordings, sets, predictions):

@@ -104,6 +104,22 @@ def exact_match(prediction: str, gold: str) -> bool:
     return bool(bare(gold)) and bare(prediction) == bare(gold)
 
 
+# A calendar date as gold ("January 28, 2022", "Jan. 28, 2022", "28 January 2022", ISO).
+_CALENDAR_DATE = re.compile(
+    r"^\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+[A-Z][a-z]{2,8}\.?\s+\d{4}"
+    r"|\d{4}-\d\d-\d\d)\s*$")
+
+
+def is_calendar_date(gold: str) -> bool:
+    return bool(_CALENDAR_DATE.match(gold))
+
+
+def same_answer(prediction: str, gold: str) -> bool:
+    """Exact match; for a calendar-date gold, the same day with its weekday ("Friday,
+    January 28, 2022" for "January 28, 2022") is exact too."""
+    return exact_match(prediction, gold) or (is_calendar_date(gold) and contains_answer(prediction, gold))
+
+
 def token_f1(prediction: str, gold: str) -> float:
     """SQuAD-style token F1 (articles a/an/the ignored) on normalised text."""
     pred = [t for t in tokens(prediction) if t not in {"a", "an", "the"}]

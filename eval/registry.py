@@ -1,7 +1,8 @@
 """Test sets by name: the bundled seed set, the shared benchmarks, or a JSONL file.
 
 Names: `seed` (hand-written questions about the bundled sample article, answered from the
-repo's `samples/`), `realtimeqa-smoke`, `realtimeqa-dev`, `multihop-smoke`, `multihop-dev`
+repo's `samples/`), `realtimeqa-smoke`, `realtimeqa-dev`, `realtimeqa-when`, `multihop-smoke`,
+`multihop-dev`
 (read in place from the shared data root), or a path to a JSONL test set, answered from
 `--corpus PATH` (default: the repo's `samples/`).
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsqa.errors import NewsqaError
-from newsqa.eval import multihop, realtimeqa
+from newsqa.eval import multihop, realtimeqa, whenset
 from newsqa.eval.corpus import Corpus, mixed
 from newsqa.eval.testset import TestQuestion, load_testset
 from newsqa.settings import REPO_ROOT
@@ -45,6 +46,10 @@ SHARED: dict[str, tuple[str, str, Loader, CorpusOf, str]] = {
                          "RealTime QA, SMOKE part (2 weeks); all of the part's docs as one index"),
     "realtimeqa-dev": ("realtimeqa", "dev", realtimeqa.load_questions, realtimeqa.corpus,
                        "RealTime QA, DEV part (41 weeks); all of the part's docs as one index"),
+    "realtimeqa-when": ("realtimeqa", "dev", whenset.load_questions, realtimeqa.corpus,
+                        "\"When ...?\" questions made by script from RealTime QA DEV documents "
+                        "that date an event relative to publication (eval/whenset.py); the gold "
+                        "is the calendar date"),
     "multihop-smoke": ("multihop-rag", "smoke", multihop.load_questions, multihop.corpus,
                        "MultiHop-RAG, SMOKE part; articles = their evidence sentences"),
     "multihop-dev": ("multihop-rag", "dev", multihop.load_questions, multihop.corpus,

@@ -10,7 +10,9 @@ weights.
 
 Held out, twice over: questions whose ids are in `exclude` (the smoke sets, which the CI gate
 measures) never enter a fit; and every figure reported is cross-validated by question
-(each fold's questions scored by weights fitted without them). The threshold shown to users
+(each fold's questions scored by weights fitted without them). "When" questions have a model
+of their own (`assistant.short.MODELS`): their candidates are dates, whose signals differ
+from a name's, and one model for both let the date questions move the others. The threshold shown to users
 (`min_short_score`) is the lowest probability at which the cross-validated precision of the
 shown short answers (exact match among those shown) reaches the target on every set: a
 wrong bold answer costs more than none.
@@ -22,9 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from newsqa.assistant.short import FEATURES, ShortAnswerer, pick
+from newsqa.assistant.asks import asked_for
+from newsqa.assistant.short import FEATURES, MODELS, ShortAnswerer, model_for, pick, question_tense
 from newsqa.eval.calibrate import fit_logistic
-from newsqa.eval.normalize import exact_match as exact, is_yes_no, token_f1
+from newsqa.eval.normalize import is_yes_no, same_answer as exact, token_f1
 from newsqa.eval.replay import Recorded, load
 
 
@@ -50,18 +53,22 @@ class Scored:
     x: np.ndarray  # one row per candidate group
     gold: np.ndarray  # 1.0 where that candidate is the gold
     texts: list[str]
+    model: str = "other"  # which of MODELS scores it (assistant.short.model_for)
 
 
 def scored_questions(rows: list[Recorded], exclude: frozenset[str] = frozenset()) -> list[Scored]:
     answerer = ShortAnswerer(min_score=0.0)
     out = []
     for r in span_questions(rows, exclude):
-        found = answerer.scored(r.searched, r.reranked)
-        texts = [pick(group, r.reranked.documents).text for _, group, _ in found]
+        asked = asked_for(r.searched)
+        found = answerer.scored(r.searched, r.reranked, asked)
+        future = question_tense(r.searched)
+        texts = [pick(group, r.reranked.documents, kind=asked.kind, future=future).shown
+                 for _, group, _ in found]
         x = np.array([[values[name] for name in FEATURES] for _, _, values in found],
                      dtype=float).reshape(-1, len(FEATURES))
         out.append(Scored(r, x, np.array([1.0 if is_gold(t, r.question.golds) else 0.0
-                                          for t in texts]), texts))
+                                          for t in texts]), texts, model_for(asked.kind)))
     return out
 
 
@@ -110,6 +117,33 @@ def cross_validated(sets: list[list[Scored]], *, folds: int = 5,
     return out  # type: ignore[return-value]
 
 
+def cross_validated_models(sets: list[list[Scored]], *, folds: int = 5,
+                           l2: float = 1.0) -> list[list[Prediction]]:
+    """`cross_validated` for each model on its own questions, put back in question order."""
+    out: list[list[Prediction | None]] = [[None] * len(qs) for qs in sets]
+    for model in MODELS:
+        places = [[i for i, q in enumerate(qs) if q.model == model] for qs in sets]
+        if not any(places):
+            continue
+        found = cross_validated([[qs[i] for i in where] for qs, where in zip(sets, places)],
+                                folds=folds, l2=l2)
+        for s, (where, predicted) in enumerate(zip(places, found)):
+            for i, prediction in zip(where, predicted):
+                out[s][i] = prediction
+    return out  # type: ignore[return-value]
+
+
+def fit_models(sets: list[list[Scored]], *, l2: float = 1.0) -> dict[str, dict[str, float]]:
+    """One weight set per model, each from its own questions of every set (a set without
+    any question for a model does not count for it)."""
+    fitted = {}
+    for model in MODELS:
+        chosen = [kept for qs in sets if (kept := [q for q in qs if q.model == model])]
+        if chosen:
+            fitted[model] = fit_scored(chosen, l2=l2)
+    return fitted
+
+
 @dataclass
 class SetReport:
     name: str
@@ -156,10 +190,11 @@ def report(name: str, rows: list[Recorded], answerer: ShortAnswerer,
            exclude: frozenset[str] = frozenset()) -> SetReport:
     """The figures of fixed weights (e.g. the product's defaults) on one recording."""
     questions = scored_questions(rows, exclude)
-    predictions = [predict(q, answerer.weights) for q in questions]
+    predictions = [predict(q, answerer.date_weights if q.model == "date" else answerer.weights)
+                   for q in questions]
     return summarise(name, questions, predictions, answerer.min_score)
 
 
 def fit(paths: list[Path], *, l2: float = 1.0,
-        exclude: frozenset[str] = frozenset()) -> dict[str, float]:
-    return fit_scored([scored_questions(load(p), exclude) for p in paths], l2=l2)
+        exclude: frozenset[str] = frozenset()) -> dict[str, dict[str, float]]:
+    return fit_models([scored_questions(load(p), exclude) for p in paths], l2=l2)

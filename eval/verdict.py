@@ -14,7 +14,8 @@ Rules (CRAG-style honesty scoring):
   least `QUOTE_RUN` tokens with an evidence quote (or one contains the other).
 """
 
-from newsqa.eval.normalize import (contains_any, exact_match, is_yes_no, longest_common_run,
+from newsqa.eval.normalize import (contains_any, exact_match, is_calendar_date, is_yes_no,
+                                   longest_common_run, same_answer,
                                    states_yes_no, strip_citation_markers, token_f1, tokens)
 from newsqa.eval.results import Observed, RankedPassage, Verdict
 from newsqa.eval.testset import TestQuestion
@@ -42,6 +43,8 @@ def short_matches(short: str, golds: list[str]) -> bool:
         return False
     if is_yes_no(golds[0]):
         return any(states_yes_no(short, gold) for gold in golds)
+    if all(is_calendar_date(g) for g in golds):  # the day itself: another day shares words
+        return any(same_answer(short, g) for g in golds)
     return any(exact_match(short, g) or token_f1(short, g) >= 0.5 for g in golds) or \
         contains_any(short, golds)
 
@@ -99,7 +102,7 @@ def judge(question: TestQuestion, observed: Observed) -> Verdict:
     return Verdict(
         outcome=outcome, correct=correct, crag=crag,
         f1=(token_f1(text, question.answer) if question.answerable else None),
-        short_em=(float(any(exact_match(short, g) for g in question.golds))
+        short_em=(float(any(same_answer(short, g) for g in question.golds))
                   if question.answerable else None),
         short_f1=(max((token_f1(short, g) for g in question.golds), default=0.0)
                   if question.answerable else None),

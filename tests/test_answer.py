@@ -40,6 +40,32 @@ def test_what_did_macron_advise(sample_assistant):
     answer = sample_assistant.ask("What did Macron advise Putin?")
     assert "respect \"the sovereignty of other countries\"" in answer.answer
     assert "sovereignty of other countries" in _cited_quotes(answer)
+    # a bold lead, when one is shown, is what he advised, not who reported it ("Politico")
+    assert answer.short_answer is None or "sovereignty" in answer.short_answer.text
+    _check_citations(answer)
+
+
+def test_when_is_answered_with_the_calendar_date(sample_assistant):
+    """"on Friday" in an article of Friday, January 28, 2022 is that day, shown in bold and
+    cited to the quote that says "Friday"."""
+    answer = sample_assistant.ask("When did Macron speak with Putin?")
+    short = answer.short_answer
+    assert short is not None and short.kind == "date"
+    assert short.text == "Friday, January 28, 2022" and short.date == "2022-01-28"
+    assert short.quoted == "Friday"
+    assert answer.answer.startswith(f"**Friday, January 28, 2022** [{short.n}]")
+    cited = next(c for c in answer.citations if c.n == short.n)
+    assert "on Friday" in cited.quote
+    _check_citations(answer)
+
+
+def test_who_is_gets_the_description_the_article_gives(sample_assistant):
+    answer = sample_assistant.ask("Who is Emmanuel Macron?")
+    short = answer.short_answer
+    assert short is not None and short.kind == "description"
+    assert short.text == "French President"  # not another name from the same sentence
+    cited = next(c for c in answer.citations if c.n == short.n)
+    assert "French President Emmanuel Macron" in cited.quote
     _check_citations(answer)
 
 
