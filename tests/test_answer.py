@@ -110,16 +110,20 @@ def test_cli_ask_json(tmp_path):
     assert set(result) == {"question", "standalone_question", "answer", "short_answer",
                            "abstained", "citations", "confidence", "relevance", "timings_ms",
                            "generation"}
-    short = result["short_answer"]
-    if short is not None:  # the fact it opens with, cited, and a span of that passage
-        assert result["answer"].startswith(f"**{short['text']}** [{short['n']}]")
-        assert 0 <= short["start"] < short["end"]
     assert "legally binding" in result["answer"] and not result["abstained"]
     assert result["generation"]["mode"] == "extractive"
     assert result["confidence"] >= 0.25 and result["relevance"] > 0
     assert {"n", "title", "source", "url", "published", "quote", "article_id",
             "chunk_id"} <= set(result["citations"][0])
     assert "legally binding" in result["citations"][0]["quote"]
+    when = json.loads(subprocess.run(newsqa + ["ask", "When did Macron speak with Putin?", "--json"],
+                                     env=env, check=True, capture_output=True, text=True).stdout)
+    short = when["short_answer"]  # the fact it opens with, cited, and a span of that passage
+    assert when["answer"].startswith(f"**{short['text']}** [{short['n']}]")
+    assert (short["text"], short["quoted"], short["date"], short["kind"]) == (
+        "Friday, January 28, 2022", "Friday", "2022-01-28", "date")
+    cited = next(c for c in when["citations"] if c["n"] == short["n"])
+    assert "on Friday" in cited["quote"] and short["end"] - short["start"] == len("Friday")
     biden = subprocess.run(newsqa + ["ask", "What did Biden say about the call?", "--json"],
                            env=env, check=True, capture_output=True, text=True)
     assert json.loads(biden.stdout)["abstained"] is True
