@@ -7,7 +7,9 @@ of thing the question asks for (a date for "when", a number for "how many", a na
 leads the answer when the sentences do not already contain it. The assistant declines when
 the best relevance score is below `min_relevance`, when the question names someone or
 something that no retrieved passage mentions, or when the confidence model
-(`confidence.py`) puts the chance of being right below `min_confidence`.
+(`confidence.py`) puts the chance of being right below `min_confidence`. The bold answer is
+the short-answer model's fact (`short.py`), or for "Who is X?" the description the articles
+give of X (`describe.py`).
 """
 
 import re

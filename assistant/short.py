@@ -14,7 +14,9 @@ is chosen the way classic open-domain QA systems chose it (answer typing plus re
    the quote alone answers ("what did X say" questions rarely have one).
 
 A surname is widened to the full name when a retrieved passage of the same article gives it
-("Altman" -> "Sam Altman"), citing that passage. The span is a substring of a passage, so it
+("Altman" -> "Sam Altman"), citing that passage. A date is shown as the calendar day it means
+in its article ("on Friday" -> "Friday, January 28, 2022", `index/eventdates.py`); date
+candidates are grouped by that day, and "When" questions are scored by their own weights. The span is a substring of a passage, so it
 is verified by construction. The weights are fitted on two benchmarks together (RealTime QA
 and MultiHop-RAG dev; `newsqa calibrate-short`) and checked on each.
 """
