@@ -189,8 +189,8 @@ def test_date_and_source_filters(browser, app_url):
 
     set_filter(page, "filter-as-of", "2022-01-27")  # the day before the article
     panel = ask(page, "What did Putin demand?")
-    expect(panel).to_have_attribute("data-state", "declined")
     expect(panel.locator(".nq-filters")).to_contain_text("as of 2022-01-27")
+    expect(panel).to_have_attribute("data-state", "declined")
     expect(chat).to_contain_text("could not find this")
 
     set_filter(page, "filter-as-of", "")

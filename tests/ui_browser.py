@@ -101,11 +101,18 @@ def wait_for_turn(page, turn: int):
 
 
 def set_filter(page, elem_id: str, value: str) -> None:
+    """Open the filters if closed, type the value and leave the box (as a user would), so the
+    page has taken the value before the next question is sent."""
+    from playwright.sync_api import expect
+
     accordion = page.get_by_text("Filters: dates and sources")
     field = page.locator(f"#{elem_id} textarea")
     if not field.is_visible():
         accordion.click()
+    expect(field).to_be_editable(timeout=STEP_MS)
     field.fill(value)
+    field.press("Tab")
+    expect(field).to_have_value(value)
 
 
 def corpus_articles(page) -> str:
@@ -146,5 +153,10 @@ CONTRAST_JS = """(el) => {
 
 
 def text_contrast(locator) -> dict:
-    """{"ratio": WCAG contrast of the element's text, "italic": bool}."""
+    """{"ratio": WCAG contrast of the element's text, "italic": bool}, measured once the
+    page's CSS transitions and animations (e.g. a block fading in as it opens) are over."""
+    locator.wait_for(timeout=STEP_MS)
+    locator.page.wait_for_function(
+        "() => document.getAnimations().every((a) => a.playState !== 'running')",
+        timeout=STEP_MS)
     return locator.evaluate(CONTRAST_JS)
