@@ -28,9 +28,12 @@ from newsqa.assistant.prompt import is_decline
 from newsqa.assistant.recency import RecencyClock
 from newsqa.assistant.rerank import CrossEncoder, SentenceReranker
 from newsqa.assistant.short import ShortAnswerer
+from newsqa.assistant.story import StoryAnswerer
+from newsqa.assistant.storyask import story_ask
 from newsqa.assistant.yesno import YesNoJudge
 from newsqa.assistant.result import (Answer, DroppedSentence, Generation, RetrievedPassage,
                                      SentenceVerdict)
+from newsqa.index.eventdates import as_date
 from newsqa.assistant.retrieve import NewsRetriever
 from newsqa.assistant.stages import Lookup, Reading, ms_since as _ms
 from newsqa.assistant.verify import CitationVerifier
@@ -38,6 +41,7 @@ from newsqa.index.embed import TextEmbedder, load_embedder
 from newsqa.index.filters import PassageFilter, day_number
 from newsqa.index.pipeline import open_keyword_index
 from newsqa.index.store import PassageStore, open_store
+from newsqa.index.stories import open_story_index
 from newsqa.settings import Settings
 
 Rewriter = Callable[[str, list[str]], str | None]
@@ -145,6 +149,10 @@ class NewsAssistant:
         self.chain = build_chain(self.retriever, self.reranker,
                                  ModelRewriter(self.chat_model) if self.chat_model else None)
         self.recency = RecencyClock(settings.recency_from, settings.data_dir)
+        self.stories = open_story_index(settings.data_dir)
+        self.stories.catch_up(self.store)  # an index made before stories existed gets them now
+        self.story_answerer = StoryAnswerer(self.stories, self.store, self.cross_encoder,
+                                            self.embedder, min_relevance=settings.min_relevance)
 
     def _dated(self, filters: PassageFilter) -> PassageFilter:
         """`filters` with the day "today" is, when the index is live and no as-of is set."""
@@ -164,6 +172,13 @@ class NewsAssistant:
         """
         if filters is None:
             filters = PassageFilter.build(as_of=as_of, since=since, until=until, sources=sources)
+        dated = self._dated(filters)
+        asked = story_ask(question, as_date(dated.as_of or dated.today))
+        if asked is not None:
+            answer = self._story(question, asked, dated)
+            if answer is not None:
+                yield answer
+                return
         reading = self._read(self.chain.invoke({"question": question,
                                                 "filters": self._dated(filters),
                                                 "history": history or []}))
@@ -173,6 +188,25 @@ class NewsAssistant:
                 mode=mode, model=self.generator.name if self.generator else None))
         else:
             yield (yield from self._generated(reading))
+
+    def _story(self, question: str, asked, filters: PassageFilter) -> Answer | None:
+        """A timeline, the latest or what is new since, read across the story's articles;
+        None when no story is found (the question is then answered as any other)."""
+        lookup = self.chain.invoke({"question": asked.topic, "filters": filters, "history": []})
+        started = time.perf_counter()
+        reply = self.story_answerer.answer(asked, lookup.documents, filters)
+        if reply is None:
+            return None
+        timings = {"retrieve": lookup.retrieve_ms, "rerank": lookup.rerank_ms,
+                   "answer": _ms(started), "total": _ms(lookup.started)}
+        return Answer(question=question, standalone_question=asked.topic, answer=reply.text,
+                      abstained=False, kind=asked.kind, items=reply.items, story=reply.story,
+                      citations=reply.citations, relevance=reply.relevance, confidence=None,
+                      timings_ms=timings, generation=Generation(mode="extractive"),
+                      retrieved=[RetrievedPassage(
+                          chunk_id=d.metadata["chunk_id"], article_id=d.metadata["article_id"],
+                          title=d.metadata.get("title") or "", score=d.metadata["score"],
+                          text=d.page_content) for d in lookup.documents])
 
     def _read(self, lookup: Lookup) -> Reading:
         """The answer stage: the extractive draft, with the retrieval half's timings."""

@@ -33,7 +33,7 @@ def _outermost(spans: list[tuple[int, int]]) -> list[list[int]]:
             if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in unique)]
 
 
-def cite(claims: list[Claim]) -> tuple[str, list[Citation]]:
+def cite(claims: list[Claim], separator: str = " ") -> tuple[str, list[Citation]]:
     numbers: dict[str, int] = {}
     spans: dict[str, list[tuple[int, int]]] = {}
     documents = {}
@@ -62,7 +62,7 @@ def cite(claims: list[Claim]) -> tuple[str, list[Citation]]:
             article_id=meta["article_id"], chunk_id=chunk_id,
             also_in=meta.get("also_in") or [],
         ))
-    return " ".join(parts), citations
+    return separator.join(parts), citations
 
 
 def decline_text(reason: str | None) -> str:

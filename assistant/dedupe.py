@@ -5,25 +5,11 @@ Two passages are near-duplicates when their word 5-gram shingles overlap by at l
 `threshold` (Jaccard); the higher-ranked one is kept.
 """
 
-import re
-
 from langchain_core.documents import Document
 
-_WORD = re.compile(r"\w+")
+from newsqa.index.shingles import jaccard, shingles
 
-
-def shingles(text: str, size: int = 5) -> set[tuple[str, ...]]:
-    words = _WORD.findall(text.lower())
-    if len(words) < size:
-        return {tuple(words)} if words else set()
-    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
-
-
-def jaccard(a: set, b: set) -> float:
-    if not a or not b or a.isdisjoint(b):  # most pairs: no set is built
-        return 0.0
-    shared = len(a & b)
-    return shared / (len(a) + len(b) - shared)
+__all__ = ["collapse_duplicates", "jaccard", "shingles"]
 
 
 def collapse_duplicates(documents: list[Document], threshold: float = 0.6,

@@ -82,6 +82,28 @@ class Generation(BaseModel):
     error: str | None = Field(None, description="Why the model could not be used, if it failed.")
 
 
+class StoryItem(BaseModel):
+    """One development of a story: a quoted sentence, the day it happened, who reported it."""
+
+    date: str | None = Field(description="The day of the event, YYYY-MM-DD: the day the "
+                                         "sentence names, else its article's publication date.")
+    text: str = Field(description="The sentence, quoted from the cited passage.")
+    n: int = Field(description="The citation whose passage holds the sentence.")
+    sources: list[str] = Field(default=[], description="The outlets that reported it.")
+
+
+class StoryInfo(BaseModel):
+    """The story an answer reads: its articles, outlets and independent origins."""
+
+    id: str
+    title: str = Field(description="The headline of its newest article.")
+    articles: int
+    origins: int = Field(description="Independent reports: syndicated copies count once.")
+    sources: list[str] = []
+    first: str | None = None
+    last: str | None = None
+
+
 class Answer(BaseModel):
     question: str
     standalone_question: str | None = Field(
@@ -91,6 +113,11 @@ class Answer(BaseModel):
     short_answer: ShortAnswerSpan | None = Field(
         None, description="The short fact the answer opens with (None: the quote answers).")
     abstained: bool
+    kind: str = Field("answer", description="answer (a fact), or for a question about a "
+                                            "story: timeline, latest or since.")
+    items: list[StoryItem] = Field(default=[], description="A story answer's developments, "
+                                                           "in the order shown.")
+    story: StoryInfo | None = None
     citations: list[Citation] = []
     timings_ms: dict[str, float] = {}
     retrieved: list[RetrievedPassage] = Field(default=[], exclude=True)
@@ -104,6 +131,6 @@ class Answer(BaseModel):
     def public_dict(self) -> dict:
         """The documented JSON shape of `newsqa ask --json`."""
         return self.model_dump(include={"question", "standalone_question", "answer", "short_answer",
-                                        "abstained", "citations",
+                                        "abstained", "kind", "items", "story", "citations",
                                         "confidence", "relevance", "timings_ms",
                                         "generation"})

@@ -187,3 +187,24 @@ def resolve(text: str, published: date | None, future: bool | None = None) -> Ev
     if period == "day":
         return EventDate(phrase, found, "day", published)
     return EventDate(phrase, None, period, published, around=found)
+
+
+_MONTH_NAMES = (r"Jan(?:uary|\.)?|Feb(?:ruary|\.)?|Mar(?:ch|\.)?|Apr(?:il|\.)?|May|June?|"
+                r"July?|Aug(?:ust|\.)?|Sept?(?:ember|\.)?|Oct(?:ober|\.)?|Nov(?:ember|\.)?|"
+                r"Dec(?:ember|\.)?")
+# The phrases a sentence names a day with, as `resolve` reads them.
+_DAY_PHRASE = re.compile(
+    rf"\b(?:(?:last|this|next|late|early|on)\s+)?(?:{'|'.join(WEEKDAYS)})(?:\s+(?:{_PARTS_OF_DAY}))?\b"
+    r"|\b(?:yesterday|today|tonight|last night|tomorrow)\b"
+    rf"|\b(?:{_MONTH_NAMES})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+(?:19|20)\d\d)?\b",
+    re.I)
+
+
+def day_in(sentence: str, published: date | None, future: bool | None = None) -> EventDate | None:
+    """The first phrase of `sentence` that fixes a calendar day ("on Friday", "yesterday",
+    "March 3"), read against the article's publication date; None when none does."""
+    for found in _DAY_PHRASE.finditer(sentence):
+        read = resolve(found.group(0), published, future)
+        if read is not None and read.day is not None:
+            return read
+    return None

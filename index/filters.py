@@ -64,6 +64,17 @@ class PassageFilter:
     def earliest_day(self) -> int | None:
         return day_number(self.since)
 
+    def admits(self, published: str | None, source: str | None) -> bool:
+        """Whether an article with this date and source passes, as a search would decide."""
+        day = day_number(published[:10]) if published else None
+        if (self.latest_day or self.earliest_day) and day is None:
+            return False
+        if self.latest_day is not None and day > self.latest_day:
+            return False
+        if self.earliest_day is not None and day < self.earliest_day:
+            return False
+        return not self.sources or source_key(source) in self.sources
+
     @property
     def active(self) -> bool:
         return bool(self.latest_day or self.earliest_day or self.sources)

@@ -22,6 +22,7 @@ from newsqa.index.load import load_paths
 from newsqa.index.lock import IngestLock, stop_between_writes
 from newsqa.index.recover import recover
 from newsqa.index.store import PassageStore, open_store  # open_store: re-exported
+from newsqa.index.stories import open_story_index
 from newsqa.settings import Settings
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -39,6 +40,7 @@ class IngestReport:
     passages_total: int = 0
     seconds: float = 0.0
     keyword_seconds: float = 0.0  # of `seconds`: bringing the keyword index up to date
+    stories_seconds: float = 0.0  # of `seconds`: placing the articles in stories
 
     @property
     def stored_anything(self) -> bool:
@@ -151,6 +153,9 @@ def ingest(paths: Iterable[Path | str | Article], settings: Settings, *, embedde
         _write(articles, store, embedder, settings, report, progress,
                after_interruption=lock.interrupted is not None)
         report.keyword_seconds = keyword.ensure_current(store).seconds
+        stories_started = time.perf_counter()
+        open_story_index(settings.data_dir).ensure_current(store)
+        report.stories_seconds = time.perf_counter() - stories_started
         report.passages_total = store.count()
     report.seconds = time.perf_counter() - started
     return report

@@ -91,6 +91,7 @@ def expire(settings, store, *, keep_feeds: list[str] = (), now: float | None = N
            dry_run: bool = False) -> ExpiryReport:
     """Remove the old articles (see the module docstring); `dry_run` only counts them."""
     from newsqa.index.pipeline import open_keyword_index
+    from newsqa.index.stories import open_story_index
 
     started = time.perf_counter()
     report = ExpiryReport()
@@ -117,5 +118,6 @@ def expire(settings, store, *, keep_feeds: list[str] = (), now: float | None = N
         if doomed and not dry_run:
             store.delete_passages(sorted(doomed))
             open_keyword_index(settings).ensure_current(store)
+            open_story_index(settings.data_dir).ensure_current(store)
     report.seconds = time.perf_counter() - started
     return report
