@@ -98,6 +98,15 @@ class Story:
     def origins(self) -> int:
         return len({a.origin for a in self.articles})
 
+    def as_dict(self) -> dict:
+        """The JSON shape of `newsqa stories --json` and `GET /api/stories`."""
+        return {"id": self.id, "title": self.title, "articles": len(self.articles),
+                "origins": self.origins, "sources": self.sources, "first": self.first,
+                "last": self.last,
+                "members": [{"article_id": a.article_id, "title": a.title, "source": a.source,
+                             "published": a.published, "origin": a.origin}
+                            for a in self.articles]}
+
 
 @dataclass
 class _Lead:

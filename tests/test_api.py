@@ -114,6 +114,19 @@ def test_api_search_returns_scored_passages(server):
     assert none["passages"] == []
 
 
+def test_api_stories_lists_the_story_of_the_sample(server):
+    body = httpx.get(f"{server}/api/stories", params={"min_articles": 1}, timeout=60).json()
+    story = next(s for s in body["stories"] if s["title"] == TITLE)
+    assert (story["articles"], story["origins"], story["sources"]) == (1, 1, ["The Week"])
+    assert (story["first"], story["last"]) == ("2022-01-28", "2022-01-28")
+    assert story["members"][0]["published"] == "2022-01-28"
+    later = httpx.get(f"{server}/api/stories", params={"since": "2022-02-01",
+                                                       "min_articles": 1}).json()
+    assert all(s["title"] != TITLE for s in later["stories"])
+    bad = httpx.get(f"{server}/api/stories", params={"since": "late January"})
+    assert bad.status_code == 422 and bad.json()["error"]["param"] == "since"
+
+
 def test_stats_health_and_docs(server):
     stats = httpx.get(f"{server}/api/stats").json()
     assert stats["sources"][0] == "The Week" and stats["articles"] >= 1
@@ -122,7 +135,7 @@ def test_stats_health_and_docs(server):
     docs = httpx.get(f"{server}/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
     paths = httpx.get(f"{server}/openapi.json").json()["paths"]
-    assert {"/api/ask", "/api/search", "/api/ingest", "/api/stats", "/healthz",
+    assert {"/api/ask", "/api/search", "/api/ingest", "/api/stats", "/api/stories", "/healthz",
             "/v1/chat/completions", "/v1/models"} <= set(paths)
 
 

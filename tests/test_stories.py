@@ -214,3 +214,19 @@ def test_filters_bound_the_story(story_assistant):
 def test_a_timeline_of_nothing_indexed_is_declined(story_assistant):
     answer = story_assistant.ask("Give me a timeline of the Mars sample return mission")
     assert answer.abstained and answer.kind == "answer"
+
+
+def test_the_stories_command_lists_them(story_assistant):
+    import json
+    import subprocess
+    import sys
+
+    data_dir = str(story_assistant.settings.data_dir)
+    run = subprocess.run([sys.executable, "-m", "newsqa.cli", "stories", "--data-dir", data_dir,
+                          "--json"], check=True, capture_output=True, text=True)
+    listed = json.loads(run.stdout)
+    assert [(s["articles"], s["origins"]) for s in listed] == [(4, 3)]  # the library: 1 article
+    assert listed[0]["sources"] == ["Coast Herald", "Harbour Gazette", "Island Times"]
+    bad = subprocess.run([sys.executable, "-m", "newsqa.cli", "stories", "--data-dir", data_dir,
+                          "--since", "soon"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--since" in bad.stderr

@@ -110,6 +110,42 @@ def ask(
             out.print(f"    “{citation.quote}”", highlight=False, markup=False, style="dim")
 
 
+@app.command()
+def stories(
+    data_dir: DataDir = None,
+    since: Annotated[Optional[str], typer.Option(help="Only stories with an article on or after this date (YYYY-MM-DD).")] = None,
+    limit: Annotated[int, typer.Option(help="How many stories to list.")] = 20,
+    min_articles: Annotated[int, typer.Option(help="Leave out stories with fewer articles.")] = 2,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """List the biggest stories in the index: most independent reports (syndicated copies
+    count once), then most articles; with their outlets and first and last days."""
+    from newsqa.index.dates import to_iso_date
+    from newsqa.index.embed import load_embedder
+    from newsqa.index.store import open_store
+    from newsqa.index.stories import open_story_index
+
+    settings = settings_from(data_dir=data_dir)
+    day = to_iso_date(since) if since else None
+    if since and day is None:
+        raise NewsqaError(f"--since: cannot read '{since}' as a date; use YYYY-MM-DD")
+    store = open_store(settings, load_embedder(settings.embedding_model))
+    index = open_story_index(settings.data_dir)
+    index.catch_up(store)
+    found = index.stories(since=day, limit=limit, min_articles=min_articles)
+    if as_json:
+        print(json.dumps([s.as_dict() for s in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        out.print(f"No story with {min_articles} or more articles"
+                  f"{f' since {day}' if day else ''} in {settings.data_dir}.", highlight=False)
+    for story in found:
+        out.print(f"[bold]{story.title}[/bold]  [dim]{story.id}[/dim]", highlight=False)
+        out.print(f"    {len(story.articles)} articles, {story.origins} independent · "
+                  f"{', '.join(story.sources) or 'no source given'} · "
+                  f"{story.first or '?'} to {story.last or '?'}", highlight=False, markup=False)
+
+
 def bold_spans(text: str):
     """The answer as rich Text: its **short answer** in bold, everything else literal (article
     text is never read as markup)."""

@@ -14,13 +14,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
 from newsqa.serving.errors import ApiError
 from newsqa.serving.models import Filters, RequestModels
 from newsqa.assistant.chain import NewsAssistant
 from newsqa.errors import FilterError
 from newsqa.gate import AnswerGate
+from newsqa.index.dates import to_iso_date
 from newsqa.index.filters import PassageFilter
 from newsqa.corpus_stats import LiveStats
 from newsqa.intake import article_labels, collect_inputs, display_origin, uploader
@@ -152,6 +153,20 @@ def api_router(assistant: NewsAssistant, gate: AnswerGate, ingest_gate: AnswerGa
             request.query, filters=filters, history=list(request.history)))
         return {"query": request.query,
                 "passages": [passage_json(rank, d) for rank, d in enumerate(documents, 1)]}
+
+    @router.get("/api/stories", tags=["stories"], summary="The biggest stories in the index")
+    async def stories(since: str | None = Query(None, description="Only stories with an article on or after this date (YYYY-MM-DD)."),
+                      limit: int = Query(20, ge=1, le=200, description="How many stories."),
+                      min_articles: int = Query(2, ge=1, description="Leave out smaller stories.")) -> dict:
+        """Stories by independent reports (syndicated copies count once), then articles:
+        each with its outlets, first and last days and its articles."""
+        day = to_iso_date(since) if since else None
+        if since and day is None:
+            raise ApiError(422, f"since: cannot read {since!r} as a date; use YYYY-MM-DD.",
+                           param="since", code="bad_date")
+        found = await gate.run(lambda: assistant.stories.stories(
+            since=day, limit=limit, min_articles=min_articles))
+        return {"stories": [story.as_dict() for story in found]}
 
     if settings.ui_ingest:
         @router.post("/api/ingest", tags=["articles"], summary="Add articles")
