@@ -137,8 +137,12 @@ def _unit(vector: np.ndarray) -> np.ndarray:
 
 
 class StoryIndex:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, *, join_similarity: float = JOIN_SIMILARITY,
+                 named_similarity: float = NAMED_SIMILARITY, shared_names: int = SHARED_NAMES,
+                 window_days: int = WINDOW_DAYS):
         self.folder = Path(folder)
+        self.join_similarity, self.named_similarity = join_similarity, named_similarity
+        self.shared_names, self.window_days = shared_names, window_days
         self._db: sqlite3.Connection | None = None
         self._started = 0  # stories started during the current sync
         self._lock = threading.RLock()  # one connection, shared by the app's threads
@@ -283,13 +287,13 @@ class StoryIndex:
             candidates = self.db.execute(
                 "SELECT story_id, centroid, names FROM stories WHERE "
                 "(first_day IS NULL OR first_day <= ?) AND (last_day IS NULL OR last_day >= ?)",
-                (day + WINDOW_DAYS, day - WINDOW_DAYS))
+                (day + self.window_days, day - self.window_days))
         best, best_score = None, 0.0
         for story_id, centroid, story_names in candidates:
             similarity = float(np.dot(vector, _vector(centroid)))
             shared = len(names & set(json.loads(story_names)))
-            if similarity >= JOIN_SIMILARITY or (similarity >= NAMED_SIMILARITY
-                                                 and shared >= SHARED_NAMES):
+            if similarity >= self.join_similarity or (similarity >= self.named_similarity
+                                                      and shared >= self.shared_names):
                 score = similarity + 0.01 * min(shared, 5)
                 if score > best_score:
                     best, best_score = story_id, score
