@@ -230,3 +230,15 @@ def test_the_stories_command_lists_them(story_assistant):
     bad = subprocess.run([sys.executable, "-m", "newsqa.cli", "stories", "--data-dir", data_dir,
                           "--since", "soon"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--since" in bad.stderr
+
+
+def test_unrelated_articles_do_not_change_a_timeline(tmp_path, embedder, reranker, story_assistant):
+    from newsqa.settings import Settings
+
+    settings = Settings(data_dir=tmp_path / "data")
+    ingest([write(tmp_path / "in", FERRY)], settings, embedder=embedder)
+    alone = NewsAssistant(settings, embedder=embedder, cross_encoder=reranker)
+    question = "Give me a timeline of the Zanzibar ferry"
+    mixed = story_assistant.ask(question)  # the same story beside a library article
+    assert [(i.date, i.text, i.sources) for i in alone.ask(question).items] == \
+        [(i.date, i.text, i.sources) for i in mixed.items]
