@@ -28,6 +28,7 @@ from newsqa.assistant.prompt import is_decline
 from newsqa.assistant.recency import RecencyClock
 from newsqa.assistant.rerank import CrossEncoder, SentenceReranker
 from newsqa.assistant.short import ShortAnswerer
+from newsqa.assistant.compare import SourceComparer
 from newsqa.assistant.story import StoryAnswerer
 from newsqa.assistant.storyask import story_ask
 from newsqa.assistant.yesno import YesNoJudge
@@ -153,6 +154,8 @@ class NewsAssistant:
         self.stories.catch_up(self.store)  # an index made before stories existed gets them now
         self.story_answerer = StoryAnswerer(self.stories, self.store, self.cross_encoder,
                                             self.embedder, min_relevance=settings.min_relevance)
+        self.source_comparer = SourceComparer(self.story_answerer,
+                                              min_relevance=settings.min_relevance)
 
     def _dated(self, filters: PassageFilter) -> PassageFilter:
         """`filters` with the day "today" is, when the index is live and no as-of is set."""
@@ -190,17 +193,20 @@ class NewsAssistant:
             yield (yield from self._generated(reading))
 
     def _story(self, question: str, asked, filters: PassageFilter) -> Answer | None:
-        """A timeline, the latest or what is new since, read across the story's articles;
-        None when no story is found (the question is then answered as any other)."""
+        """A timeline, the latest, what is new since or how outlets differ, read across the
+        story's articles; None when no story is found (the question is then answered as any
+        other)."""
         lookup = self.chain.invoke({"question": asked.topic, "filters": filters, "history": []})
         started = time.perf_counter()
-        reply = self.story_answerer.answer(asked, lookup.documents, filters)
+        answerer = self.source_comparer if asked.kind == "compare_sources" else self.story_answerer
+        reply = answerer.answer(asked, lookup.documents, filters)
         if reply is None:
             return None
         timings = {"retrieve": lookup.retrieve_ms, "rerank": lookup.rerank_ms,
                    "answer": _ms(started), "total": _ms(lookup.started)}
         return Answer(question=question, standalone_question=asked.topic, answer=reply.text,
                       abstained=False, kind=asked.kind, items=reply.items, story=reply.story,
+                      disagreements=reply.disagreements,
                       citations=reply.citations, relevance=reply.relevance, confidence=None,
                       timings_ms=timings, generation=Generation(mode="extractive"),
                       retrieved=[RetrievedPassage(

@@ -104,6 +104,22 @@ class StoryInfo(BaseModel):
     last: str | None = None
 
 
+class ReportedValue(BaseModel):
+    """One outlet's figure for a fact, as it words it, cited."""
+
+    source: str
+    value: str = Field(description="The figure as the outlet gives it (\"at least 12\").")
+    n: int = Field(description="The citation whose passage gives it.")
+    date: str | None = Field(None, description="The report's publication day, YYYY-MM-DD.")
+
+
+class Disagreement(BaseModel):
+    """A fact the outlets give different figures for (each outlet's latest report)."""
+
+    about: str = Field(description="What is counted, in the reports' words (\"people killed\").")
+    values: list[ReportedValue]
+
+
 class Answer(BaseModel):
     question: str
     standalone_question: str | None = Field(
@@ -114,10 +130,13 @@ class Answer(BaseModel):
         None, description="The short fact the answer opens with (None: the quote answers).")
     abstained: bool
     kind: str = Field("answer", description="answer (a fact), or for a question about a "
-                                            "story: timeline, latest or since.")
+                                            "story: timeline, latest, since or "
+                                            "compare_sources.")
     items: list[StoryItem] = Field(default=[], description="A story answer's developments, "
                                                            "in the order shown.")
     story: StoryInfo | None = None
+    disagreements: list[Disagreement] = Field(
+        default=[], description="compare_sources: the figures the outlets disagree on.")
     citations: list[Citation] = []
     timings_ms: dict[str, float] = {}
     retrieved: list[RetrievedPassage] = Field(default=[], exclude=True)
@@ -131,6 +150,7 @@ class Answer(BaseModel):
     def public_dict(self) -> dict:
         """The documented JSON shape of `newsqa ask --json`."""
         return self.model_dump(include={"question", "standalone_question", "answer", "short_answer",
-                                        "abstained", "kind", "items", "story", "citations",
+                                        "abstained", "kind", "items", "story", "disagreements",
+                                        "citations",
                                         "confidence", "relevance", "timings_ms",
                                         "generation"})

@@ -71,6 +71,7 @@ class StoryReply:
     items: list[StoryItem]
     story: StoryInfo
     relevance: float
+    disagreements: list = field(default_factory=list)  # compare_sources: `Disagreement`s
 
 
 def _document(passage: StoredPassage) -> Document:
@@ -81,7 +82,60 @@ def _document(passage: StoredPassage) -> Document:
         "start": passage.start, "end": passage.end})
 
 
-def _display(day: date | None) -> str:
+@dataclass(frozen=True)
+class LeadSentence:
+    """A sentence of an article's lead that can tell its development (offsets in its passage)."""
+
+    text: str
+    start: int
+    end: int
+    document: Document
+
+
+def lead_sentences(store: PassageStore, members) -> list[LeadSentence]:
+    """The first news sentences of each member's lead: no furniture, no live-blog stamps."""
+    ids = [f"{a.article_id}#{p}" for a in members for p in range(LEAD_PASSAGES)]
+    by_article: dict[str, list[StoredPassage]] = {}
+    for passage in store.get(ids):
+        by_article.setdefault(passage.article_id, []).append(passage)
+    found: list[LeadSentence] = []
+    for article in members:
+        taken = 0
+        for passage in sorted(by_article.get(article.article_id, []), key=lambda p: p.position):
+            document = _document(passage)
+            for sentence in split_sentences(passage.text):
+                if taken >= SENTENCES_PER_ARTICLE:
+                    break
+                if (len(sentence.text.split()) < MIN_WORDS or is_furniture(sentence.text)
+                        or _NOT_NEWS.search(sentence.text)):
+                    continue
+                found.append(LeadSentence(sentence.text, sentence.start, sentence.end, document))
+                taken += 1
+    return found
+
+
+def shortlist(topic: str, candidates: list[LeadSentence], limit: int) -> list[LeadSentence]:
+    """At most `limit` candidates for the cross-encoder: those sharing most words with the
+    topic, kept in their order."""
+    if len(candidates) <= limit:
+        return candidates
+    wanted = set(content_stems(topic))
+    overlap = [len(wanted & set(content_stems(c.text))) for c in candidates]
+    order = sorted(range(len(candidates)), key=lambda i: (-overlap[i], i))[:limit]
+    return [candidates[i] for i in sorted(order)]
+
+
+def event_day(sentence: str, document: Document) -> date | None:
+    """The day the sentence names, read against its article's date (never after it), else
+    the article's publication date."""
+    published = as_date(document.metadata.get("published"))
+    read = day_in(sentence, published)
+    if read is not None and (published is None or read.day <= published):
+        return read.day
+    return published
+
+
+def display_day(day: date | None) -> str:
     return f"{day:%B} {day.day}, {day.year}" if day else "undated"
 
 
@@ -123,43 +177,19 @@ class StoryAnswerer:
         return self._compose(ask, story, members, merged, best)
 
     def _developments(self, topic: str, members) -> list[Development]:
-        ids = [f"{a.article_id}#{p}" for a in members for p in range(LEAD_PASSAGES)]
-        passages = self.store.get(ids)
-        by_article: dict[str, list[StoredPassage]] = {}
-        for passage in passages:
-            by_article.setdefault(passage.article_id, []).append(passage)
-        candidates: list[tuple[str, int, int, Document]] = []
-        for article in members:
-            found = 0
-            for passage in sorted(by_article.get(article.article_id, []), key=lambda p: p.position):
-                document = _document(passage)
-                for sentence in split_sentences(passage.text):
-                    if found >= SENTENCES_PER_ARTICLE:
-                        break
-                    if (len(sentence.text.split()) < MIN_WORDS or is_furniture(sentence.text)
-                            or _NOT_NEWS.search(sentence.text)):
-                        continue
-                    candidates.append((sentence.text, sentence.start, sentence.end, document))
-                    found += 1
+        candidates = shortlist(topic, lead_sentences(self.store, members), MAX_PAIRS)
         if not candidates:
             return []
-        if len(candidates) > MAX_PAIRS:
-            wanted = set(content_stems(topic))
-            overlap = [len(wanted & set(content_stems(c[0]))) for c in candidates]
-            order = sorted(range(len(candidates)), key=lambda i: (-overlap[i], i))[:MAX_PAIRS]
-            candidates = [candidates[i] for i in sorted(order)]
-        scores = self.cross_encoder.score(topic, [c[0] for c in candidates])
+        scores = self.cross_encoder.score(topic, [c.text for c in candidates])
         best: dict[str, Development] = {}
-        for (text, start, end, document), score in zip(candidates, scores):
-            article_id = document.metadata["article_id"]
+        for candidate, score in zip(candidates, scores):
+            article_id = candidate.document.metadata["article_id"]
             if article_id in best and best[article_id].score >= score:
                 continue
-            published = as_date(document.metadata.get("published"))
-            read = day_in(text, published)
-            day = read.day if read is not None and (published is None or read.day <= published) \
-                else published
-            best[article_id] = Development(day, text, start, end, float(score), document,
-                                           [document.metadata.get("source") or "unknown source"])
+            best[article_id] = Development(
+                event_day(candidate.text, candidate.document), candidate.text, candidate.start,
+                candidate.end, float(score), candidate.document,
+                [candidate.document.metadata.get("source") or "unknown source"])
         return [d for d in best.values() if d.score >= self.min_relevance]
 
     def _merge(self, developments: list[Development]) -> list[Development]:
@@ -195,12 +225,12 @@ class StoryAnswerer:
             shown = [d for d in by_date if d.day is not None and d.day >= ask.since]
             if not shown:
                 last = by_date[-1]
-                head = (f"Nothing new on this story since {_display(ask.since)} in the articles "
-                        f"({scope}). The last development they report, on {_display(last.day)}:")
+                head = (f"Nothing new on this story since {display_day(ask.since)} in the articles "
+                        f"({scope}). The last development they report, on {display_day(last.day)}:")
                 return self._reply(head, [last], info, best)
             said = ask.since_text or ""
-            when = (f"{said} ({_display(ask.since)})" if said and said.lower() not in
-                    _display(ask.since).lower() else _display(ask.since))
+            when = (f"{said} ({display_day(ask.since)})" if said and said.lower() not in
+                    display_day(ask.since).lower() else display_day(ask.since))
             head = f"Since {when}, from {scope}:"
         elif ask.kind == "latest":
             shown = list(reversed(by_date))[:LATEST_ITEMS]
@@ -214,7 +244,7 @@ class StoryAnswerer:
 
     @staticmethod
     def _reply(head: str, shown: list[Development], info: StoryInfo, best: float) -> StoryReply:
-        claims = [Claim(f"- **{_display(d.day)}** ({', '.join(d.sources)}): {d.sentence}",
+        claims = [Claim(f"- **{display_day(d.day)}** ({', '.join(d.sources)}): {d.sentence}",
                         d.document, d.start, d.end) for d in shown]
         text, citations = cite(claims, separator="\n")
         number = {c.chunk_id: c.n for c in citations}

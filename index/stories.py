@@ -383,6 +383,12 @@ class StoryIndex:
         with self._lock:
             return self.db.execute("SELECT COUNT(*) FROM stories").fetchone()[0]
 
+    def sources(self) -> list[str]:
+        """Every outlet with an article in the index (to tell an outlet a question names)."""
+        with self._lock:
+            return [r[0] for r in self.db.execute(
+                "SELECT DISTINCT source FROM articles WHERE source IS NOT NULL ORDER BY source")]
+
 
 def open_story_index(data_dir: Path) -> StoryIndex:
     return StoryIndex(Path(data_dir) / "stories")

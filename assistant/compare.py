@@ -1,0 +1,214 @@
+"""How outlets report one story, side by side, and the figures they disagree on.
+
+Why: "how did CNN and USA Today report …" and "do outlets agree on …" are answered by
+reading each outlet's articles of the story, not the one best sentence. The story is the one
+the passages retrieved for the topic belong to (of the outlets named, when the question names
+them); each outlet shows the sentences of its articles' leads that the cross-encoder finds
+most about the topic. A figure two outlets give for the same fact (`quantities.py`: the same
+thing counted, for the same event) that differs between their latest reports is a
+disagreement, with both figures cited. Names a question gives that are no outlet in the
+index ("What did Macron and Putin say …") make it an ordinary question.
+"""
+
+import re
+from dataclasses import dataclass
+
+from langchain_core.documents import Document
+
+from newsqa.assistant.cite import Claim, cite
+from newsqa.assistant.quantities import Quantity, quantities_in
+from newsqa.assistant.result import Disagreement, ReportedValue, StoryInfo, StoryItem
+from newsqa.assistant.story import (
+    LeadSentence, StoryAnswerer, StoryReply, display_day, event_day, lead_sentences, shortlist)
+from newsqa.assistant.storyask import StoryAsk
+from newsqa.index.filters import PassageFilter
+from newsqa.index.sentences import split_sentences
+
+PER_OUTLET = 2  # sentences shown for each outlet
+MAX_OUTLETS = 4  # when the question names none: the outlets with most articles in the story
+ARTICLES_PER_OUTLET = 6  # each outlet's newest articles read
+MAX_PAIRS = 48  # cross-encoder pairs per answer, shared out between the outlets
+
+
+def _keys(name: str) -> set[str]:
+    """Spellings an outlet is known by: "The Week" ~ "theweek.co.uk", "USA Today" ~ "usatoday.com"."""
+    text = re.sub(r"^(?:https?://)?(?:www\.)?", "", name.strip().lower())
+    text = re.sub(r"\.(?:com|co\.uk|org|net|news|co|uk|us|ca|au|in)(?:/.*)?$", "", text)
+    compact = re.sub(r"[^a-z0-9]", "", text)
+    bare = re.sub(r"[^a-z0-9]", "", re.sub(r"^the\s+", "", text))
+    return {k for k in (compact, bare) if len(k) >= 2}
+
+
+def outlets_named(names: tuple[str, ...], sources: list[str]) -> dict[str, list[str]]:
+    """For each name the question gives, the index's sources it means (maybe none)."""
+    known = [(source, _keys(source)) for source in sources]
+    return {name: [source for source, keys in known if keys & _keys(name)] for name in names}
+
+
+@dataclass
+class _Said:
+    outlet: str
+    sentence: LeadSentence
+    score: float
+    quantities: list[Quantity]
+
+    @property
+    def published(self) -> str:
+        return str(self.sentence.document.metadata.get("published") or "")
+
+
+class SourceComparer:
+    def __init__(self, stories: StoryAnswerer, *, min_relevance: float = 0.0):
+        self.stories = stories
+        self.min_relevance = min_relevance
+
+    def answer(self, ask: StoryAsk, documents: list[Document],
+               filters: PassageFilter) -> StoryReply | None:
+        named = outlets_named(ask.outlets, self.stories.stories.sources())
+        if ask.outlets and not any(named.values()):
+            return None
+        wanted = {s for sources in named.values() for s in sources}
+        voters = [d for d in documents if d.metadata.get("source") in wanted] or documents
+        story = self.stories.pick_story(voters)
+        if story is None:
+            return None
+        members = [a for a in story.articles if filters.admits(a.published, a.source)]
+        by_outlet: dict[str, list] = {}
+        for article in sorted(members, key=lambda a: (a.published or "", a.article_id)):
+            by_outlet.setdefault(article.source or "unknown source", []).append(article)
+        missing: list[str] = []
+        if ask.outlets:  # each named outlet by its name in the index ("USA Today": usatoday.com)
+            outlets = [", ".join(named[name]) or name for name in ask.outlets]
+            sources_of = {", ".join(named[name]) or name: named[name] for name in ask.outlets}
+            missing = [name for name in ask.outlets if not named[name]]
+        else:
+            biggest = sorted(by_outlet, key=lambda o: (-len(by_outlet[o]), o))[:MAX_OUTLETS]
+            outlets = biggest
+            sources_of = {o: [o] for o in biggest}
+        candidates: dict[str, list[LeadSentence]] = {}
+        for outlet in outlets:
+            articles = [a for s in sources_of[outlet] for a in by_outlet.get(s, [])]
+            found = lead_sentences(self.stories.store, articles[-ARTICLES_PER_OUTLET:])
+            if not found:  # the outlet is not in this story: its retrieved passages on the topic
+                found = _retrieved(documents, set(sources_of[outlet]), filters)
+            candidates[outlet] = shortlist(ask.topic, found, max(MAX_PAIRS // max(len(outlets), 1), 4))
+        said = self._score(ask.topic, candidates)
+        if not any(said.values()):
+            return None
+        best = max(s.score for group in said.values() for s in group)
+        covered = {a.article_id for o in outlets for s in sources_of[o] for a in by_outlet.get(s, [])}
+        info = StoryInfo(id=story.id, title=story.title, articles=len(covered) or len(members),
+                         origins=len({a.origin for a in members if a.article_id in covered}) or 1,
+                         sources=sorted({s for o in outlets for s in sources_of[o]
+                                         if by_outlet.get(s)}),
+                         first=story.first, last=story.last)
+        return self._compose(outlets, said, info, best, missing)
+
+    def _score(self, topic: str, candidates: dict[str, list[LeadSentence]]) -> dict[str, list[_Said]]:
+        flat = [(o, c) for o, group in candidates.items() for c in group]
+        scores = self.stories.cross_encoder.score(topic, [c.text for _, c in flat]) if flat else []
+        counts = quantities_in([c.text for _, c in flat])
+        said: dict[str, list[_Said]] = {o: [] for o in candidates}
+        for (outlet, candidate), score, quantities in zip(flat, scores, counts):
+            if score >= self.min_relevance:
+                said[outlet].append(_Said(outlet, candidate, float(score), quantities))
+        return said
+
+    def _compose(self, outlets: list[str], said: dict[str, list[_Said]], info: StoryInfo,
+                 best: float, missing: list[str]) -> StoryReply:
+        reporting = [o for o in outlets if said[o]]
+        head = (f"How {len(reporting)} outlet{'s' * (len(reporting) != 1)} report it "
+                f"({info.articles} article{'s' * (info.articles != 1)}, {info.origins} "
+                f"independent report{'s' * (info.origins != 1)}):"
+                if len(reporting) > 1 else
+                f"Only {reporting[0]} reports on this in the articles ({info.articles} "
+                f"article{'s' * (info.articles != 1)}):")
+        claims: list[Claim] = [Claim(head)]
+        shown: list[tuple[str, _Said]] = []
+        for outlet in outlets:
+            claims.append(Claim(f"\n**{outlet}**" if said[outlet] else
+                                f"\n**{outlet}**: no article from it in the index."
+                                if outlet in missing else
+                                f"\n**{outlet}**: nothing on this in its articles."))
+            for item in _pick(said[outlet]):
+                day = event_day(item.sentence.text, item.sentence.document)
+                claims.append(Claim(f"- {display_day(day)}: {item.sentence.text}",
+                                    item.sentence.document, item.sentence.start, item.sentence.end))
+                shown.append((outlet, item))
+        lines = [[c] for c in claims]
+        disagreements = _disagreements(reporting, said)
+        if disagreements:
+            lines.append([Claim("\n**Where they differ**")])
+            for about, values in disagreements:
+                line = [Claim(f"- {about}:")]
+                for k, (outlet, item, quantity) in enumerate(values):
+                    at = item.sentence.start + quantity.start
+                    line.append(Claim(f"{outlet} “{quantity.text}”", item.sentence.document,
+                                      at, at + len(quantity.text)))
+                    if k < len(values) - 1:
+                        line.append(Claim(";"))
+                lines.append(line)
+        elif len(reporting) > 1:
+            lines.append([Claim("\nNo figure differs between them in the sentences compared.")])
+        text, citations = _cite_lines(lines)
+        number = {c.chunk_id: c.n for c in citations}
+        items = [StoryItem(date=(event_day(s.sentence.text, s.sentence.document) or None)
+                           and event_day(s.sentence.text, s.sentence.document).isoformat(),
+                           text=s.sentence.text, n=number[s.sentence.document.metadata["chunk_id"]],
+                           sources=[outlet]) for outlet, s in shown]
+        found = [Disagreement(about=about, values=[ReportedValue(
+            source=outlet, value=quantity.text, n=number[item.sentence.document.metadata["chunk_id"]],
+            date=item.published[:10] or None) for outlet, item, quantity in values])
+            for about, values in disagreements]
+        return StoryReply(text, citations, items, info, best, found)
+
+
+def _pick(said: list[_Said]) -> list[_Said]:
+    """An outlet's best sentences, from different articles where it has several."""
+    ranked = sorted(said, key=lambda s: -s.score)
+    chosen: list[_Said] = []
+    for item in ranked:
+        if len(chosen) < PER_OUTLET and all(item.sentence.document.metadata["article_id"] !=
+                                            c.sentence.document.metadata["article_id"] for c in chosen):
+            chosen.append(item)
+    for item in ranked:  # one article only: its next best sentence
+        if len(chosen) < PER_OUTLET and item not in chosen:
+            chosen.append(item)
+    return sorted(chosen, key=lambda s: (s.published, s.sentence.start))
+
+
+def _disagreements(outlets: list[str], said: dict[str, list[_Said]]):
+    """Facts with a figure from two or more outlets that differs: each outlet's latest."""
+    latest: dict[tuple, dict[str, tuple[_Said, Quantity]]] = {}
+    for outlet in outlets:
+        for item in sorted(said[outlet], key=lambda s: (s.published, s.sentence.start)):
+            for quantity in item.quantities:
+                latest.setdefault((quantity.what, quantity.event), {})[outlet] = (item, quantity)
+    found = []
+    for by_outlet in latest.values():
+        if len(by_outlet) < 2:
+            continue
+        values = [(o, item, q) for o, (item, q) in by_outlet.items()]
+        if any(values[0][2].differs(q) for _, _, q in values[1:]):
+            found.append((values[0][2].about, values))
+    return found
+
+
+def _retrieved(documents: list[Document], sources: set[str], filters: PassageFilter):
+    found = []
+    for document in documents:
+        meta = document.metadata
+        if meta.get("source") in sources and filters.admits(meta.get("published"), meta.get("source")):
+            found.extend(LeadSentence(s.text, s.start, s.end, document)
+                         for s in split_sentences(document.page_content) if len(s.text.split()) >= 7)
+    return found
+
+
+def _cite_lines(lines: list[list[Claim]]) -> tuple[str, list]:
+    """`cite` over every claim in order (one numbering), the claims of a line joined by
+    spaces ("- people killed: CNN “12” [1]; USA Today “15” [2]"), the lines by newlines."""
+    flat = [c for line in lines for c in line]
+    text, citations = cite(flat, separator="\x00")
+    parts = iter(text.split("\x00"))
+    joined = [" ".join(next(parts) for _ in line).replace(" ;", ";") for line in lines]
+    return "\n".join(joined), citations
