@@ -154,8 +154,10 @@ class NewsAssistant:
         self.stories.catch_up(self.store)  # an index made before stories existed gets them now
         self.story_answerer = StoryAnswerer(self.stories, self.store, self.cross_encoder,
                                             self.embedder, min_relevance=settings.min_relevance)
-        self.source_comparer = SourceComparer(self.story_answerer,
-                                              min_relevance=settings.min_relevance)
+        self.source_comparer = SourceComparer(
+            self.story_answerer, min_relevance=settings.min_relevance,
+            search=lambda topic, filters: self.chain.invoke(
+                {"question": topic, "filters": filters, "history": []}).documents)
 
     def _dated(self, filters: PassageFilter) -> PassageFilter:
         """`filters` with the day "today" is, when the index is live and no as-of is set."""

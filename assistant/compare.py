@@ -11,23 +11,30 @@ index ("What did Macron and Putin say …") make it an ordinary question.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from langchain_core.documents import Document
 
 from newsqa.assistant.cite import Claim, cite
+from newsqa.assistant.furniture import is_furniture
 from newsqa.assistant.quantities import Quantity, quantities_in
 from newsqa.assistant.result import Disagreement, ReportedValue, StoryInfo, StoryItem
 from newsqa.assistant.story import (
-    LeadSentence, StoryAnswerer, StoryReply, display_day, event_day, lead_sentences, shortlist)
+    MIN_WORDS, LeadSentence, StoryAnswerer, StoryReply, display_day, event_day, lead_sentences, shortlist)
 from newsqa.assistant.storyask import StoryAsk
-from newsqa.index.filters import PassageFilter
+from newsqa.index.eventdates import as_date
+from newsqa.index.filters import PassageFilter, source_key
 from newsqa.index.sentences import split_sentences
+from newsqa.index.stories import Story
 
 PER_OUTLET = 2  # sentences shown for each outlet
 MAX_OUTLETS = 4  # when the question names none: the outlets with most articles in the story
 ARTICLES_PER_OUTLET = 6  # each outlet's newest articles read
 MAX_PAIRS = 48  # cross-encoder pairs per answer, shared out between the outlets
+TRIES = 3  # stories tried, best first, until one has sentences on the topic
+WINDOW = timedelta(days=14)  # an outlet's own passages count from this near the story's days
 
 
 def _keys(name: str) -> set[str]:
@@ -58,20 +65,26 @@ class _Said:
 
 
 class SourceComparer:
-    def __init__(self, stories: StoryAnswerer, *, min_relevance: float = 0.0):
+    def __init__(self, stories: StoryAnswerer, *, min_relevance: float = 0.0,
+                 search: Callable[[str, PassageFilter], list[Document]] | None = None):
         self.stories = stories
         self.min_relevance = min_relevance
+        self.search = search  # topic, filters → reranked passages (the chain's retrieval)
 
     def answer(self, ask: StoryAsk, documents: list[Document],
                filters: PassageFilter) -> StoryReply | None:
         named = outlets_named(ask.outlets, self.stories.stories.sources())
         if ask.outlets and not any(named.values()):
             return None
-        wanted = {s for sources in named.values() for s in sources}
-        voters = [d for d in documents if d.metadata.get("source") in wanted] or documents
-        story = self.stories.pick_story(voters)
-        if story is None:
-            return None
+        wanted = [sources for sources in named.values() if sources]
+        for story in self._choose_stories(documents, wanted)[:TRIES]:
+            reply = self._compare(ask, story, named, documents, filters)
+            if reply is not None:
+                return reply
+        return None
+
+    def _compare(self, ask: StoryAsk, story: Story, named: dict[str, list[str]],
+                 documents: list[Document], filters: PassageFilter) -> StoryReply | None:
         members = [a for a in story.articles if filters.admits(a.published, a.source)]
         by_outlet: dict[str, list] = {}
         for article in sorted(members, key=lambda a: (a.published or "", a.article_id)):
@@ -89,8 +102,10 @@ class SourceComparer:
         for outlet in outlets:
             articles = [a for s in sources_of[outlet] for a in by_outlet.get(s, [])]
             found = lead_sentences(self.stories.store, articles[-ARTICLES_PER_OUTLET:])
-            if not found:  # the outlet is not in this story: its retrieved passages on the topic
-                found = _retrieved(documents, set(sources_of[outlet]), filters)
+            ids = {a.article_id for a in articles}  # and the passages retrieved from them
+            found += _sentences([d for d in documents if d.metadata["article_id"] in ids])
+            if not found and sources_of[outlet]:  # not in this story: its own passages on the
+                found = self._searched(ask.topic, story, sources_of[outlet], filters)  # topic
             candidates[outlet] = shortlist(ask.topic, found, max(MAX_PAIRS // max(len(outlets), 1), 4))
         said = self._score(ask.topic, candidates)
         if not any(said.values()):
@@ -103,6 +118,41 @@ class SourceComparer:
                                          if by_outlet.get(s)}),
                          first=story.first, last=story.last)
         return self._compose(outlets, said, info, best, missing)
+
+    def _choose_stories(self, documents: list[Document], wanted: list[list[str]]) -> list[Story]:
+        """The stories the best passages belong to, those most of the named outlets report
+        first among the ones near the top (a third of the best votes or more), so that "how
+        did A and B report …" compares them on one story where they both have one."""
+        votes = self.stories.votes(documents)
+        if not votes:
+            return []
+        top = max(votes.values())
+        found = [self.stories.stories.story(s) for s in sorted(votes, key=lambda s: (-votes[s], s))]
+        found = [s for s in found if s is not None]
+
+        def reach(story: Story) -> int:
+            have = {a.source for a in story.articles}
+            return sum(1 for sources in wanted if have & set(sources))
+        return sorted(found, key=lambda s: (-(reach(s) if votes[s.id] >= top / 3 else 0),
+                                            -votes[s.id], s.id))
+
+    def _searched(self, topic: str, story, sources: list[str],
+                  filters: PassageFilter) -> list[LeadSentence]:
+        """An outlet's own passages on the topic from the story's days (two weeks either
+        side): it may have told the story in articles that formed a story of their own."""
+        if self.search is None or filters.sources and not (
+                {source_key(s) for s in sources} & set(filters.sources)):
+            return []  # (nor outside the sources the user asked for)
+        first, last = (date.fromisoformat(d) if d else None for d in (story.first, story.last))
+        window = PassageFilter.build(
+            as_of=filters.as_of, until=filters.until, since=filters.since, sources=sources)
+        found = []
+        for document in self.search(topic, window):
+            day = as_date(document.metadata.get("published"))
+            if first and last and (day is None or not first - WINDOW <= day <= last + WINDOW):
+                continue
+            found.append(document)
+        return _sentences(found)
 
     def _score(self, topic: str, candidates: dict[str, list[LeadSentence]]) -> dict[str, list[_Said]]:
         flat = [(o, c) for o, group in candidates.items() for c in group]
@@ -130,7 +180,7 @@ class SourceComparer:
                                 f"\n**{outlet}**: no article from it in the index."
                                 if outlet in missing else
                                 f"\n**{outlet}**: nothing on this in its articles."))
-            for item in _pick(said[outlet]):
+            for item in _best_said(said[outlet]):
                 day = event_day(item.sentence.text, item.sentence.document)
                 claims.append(Claim(f"- {display_day(day)}: {item.sentence.text}",
                                     item.sentence.document, item.sentence.start, item.sentence.end))
@@ -163,7 +213,7 @@ class SourceComparer:
         return StoryReply(text, citations, items, info, best, found)
 
 
-def _pick(said: list[_Said]) -> list[_Said]:
+def _best_said(said: list[_Said]) -> list[_Said]:
     """An outlet's best sentences, from different articles where it has several."""
     ranked = sorted(said, key=lambda s: -s.score)
     chosen: list[_Said] = []
@@ -194,14 +244,12 @@ def _disagreements(outlets: list[str], said: dict[str, list[_Said]]):
     return found
 
 
-def _retrieved(documents: list[Document], sources: set[str], filters: PassageFilter):
-    found = []
-    for document in documents:
-        meta = document.metadata
-        if meta.get("source") in sources and filters.admits(meta.get("published"), meta.get("source")):
-            found.extend(LeadSentence(s.text, s.start, s.end, document)
-                         for s in split_sentences(document.page_content) if len(s.text.split()) >= 7)
-    return found
+def _sentences(documents: list[Document]) -> list[LeadSentence]:
+    """The news sentences of retrieved passages (each passage once)."""
+    unique = {d.metadata["chunk_id"]: d for d in documents}
+    return [LeadSentence(s.text, s.start, s.end, document) for document in unique.values()
+            for s in split_sentences(document.page_content)
+            if len(s.text.split()) >= MIN_WORDS and not is_furniture(s.text)]
 
 
 def _cite_lines(lines: list[list[Claim]]) -> tuple[str, list]:

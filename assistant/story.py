@@ -40,9 +40,12 @@ LATEST_ITEMS = 3
 TIMELINE_ITEMS = 12
 MIN_WORDS = 7
 # Sentences that are about the page, not the news: a live blog's timestamped entry ("7:24 pm
-# ET February 5, 2026 Share this update …"), "This page reflects …", "Read more: …".
+# ET February 5, 2026 Share this update …"), "(Editor's note:) This page is a summary …",
+# "For the latest news on …, read …", "Read more: …".
 _NOT_NEWS = re.compile(
-    r"^\s*(?:\d{1,2}:\d\d\s*[ap]\.?m\.?|(?:this|the)\s+(?:page|article|story|post|blog|live\s+blog)"
+    r"^\s*(?:editor['’]?s\s+note\s*:\s*)?"
+    r"(?:\d{1,2}:\d\d\s*[ap]\.?m\.?|for\s+(?:the\s+)?(?:latest|more)\s+(?:news|updates?|coverage)|"
+    r"(?:this|the)\s+(?:page|article|story|post|blog|live\s+blog)"
     r"\s+(?:reflects|is|was|has|will|contains|includes)|read\s+more|watch|listen|sign\s+up)\b"
     r"|\bshare\s+this\s+(?:update|story|article)\b", re.I)
 
@@ -148,14 +151,19 @@ class StoryAnswerer:
         self.embedder = embedder
         self.min_relevance = min_relevance
 
-    def pick_story(self, documents: list[Document]) -> Story | None:
-        """The story the best passages belong to: votes weighted by rank (1, 1/2, 1/3 …)."""
+    def votes(self, documents: list[Document]) -> dict[str, float]:
+        """story id → the passages' votes for it, weighted by rank (1, 1/2, 1/3 …)."""
         ids = [d.metadata["article_id"] for d in documents]
         story_of = self.stories.story_of(ids)
         votes: dict[str, float] = {}
         for rank, article_id in enumerate(ids):
             if article_id in story_of:
                 votes[story_of[article_id]] = votes.get(story_of[article_id], 0.0) + 1 / (rank + 1)
+        return votes
+
+    def pick_story(self, documents: list[Document]) -> Story | None:
+        """The story the best passages belong to."""
+        votes = self.votes(documents)
         if not votes:
             return None
         return self.stories.story(max(votes, key=lambda s: (votes[s], s)))
