@@ -29,6 +29,7 @@ from newsqa.assistant.recency import RecencyClock
 from newsqa.assistant.rerank import CrossEncoder, SentenceReranker
 from newsqa.assistant.short import ShortAnswerer
 from newsqa.assistant.compare import SourceComparer
+from newsqa.assistant.counts import CountTracker
 from newsqa.assistant.story import StoryAnswerer
 from newsqa.assistant.storyask import story_ask
 from newsqa.assistant.yesno import YesNoJudge
@@ -154,6 +155,7 @@ class NewsAssistant:
         self.stories.catch_up(self.store)  # an index made before stories existed gets them now
         self.story_answerer = StoryAnswerer(self.stories, self.store, self.cross_encoder,
                                             self.embedder, min_relevance=settings.min_relevance)
+        self.count_tracker = CountTracker(self.story_answerer)
         self.source_comparer = SourceComparer(
             self.story_answerer, min_relevance=settings.min_relevance,
             search=lambda topic, filters: self.chain.invoke(
@@ -309,8 +311,14 @@ class NewsAssistant:
         return twin
 
     def _extractive(self, reading: Reading, generation: Generation) -> Answer:
-        """The citing stage for the quoted (extractive) answer."""
-        text, citations, short = compose(reading.draft)
+        """The citing stage for the quoted (extractive) answer; a count a later report of
+        the story changed is given as its latest figure (assistant/counts.py)."""
+        update = (self.count_tracker.update(reading.lookup.question, reading.draft,
+                                            reading.lookup.filters)
+                  if self.count_tracker is not None else None)
+        text, citations, short = compose(update.draft if update else reading.draft)
+        if update is not None:
+            text = f"{text} {update.note(citations)}"
         return self._answer(reading, text, citations, reading.draft.declined, generation,
                             short_answer=short)
 

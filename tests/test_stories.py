@@ -242,3 +242,13 @@ def test_unrelated_articles_do_not_change_a_timeline(tmp_path, embedder, reranke
     mixed = story_assistant.ask(question)  # the same story beside a library article
     assert [(i.date, i.text, i.sources) for i in alone.ask(question).items] == \
         [(i.date, i.text, i.sources) for i in mixed.items]
+
+
+def test_pointers_to_other_coverage_are_not_developments():
+    from newsqa.assistant.story import _NOT_NEWS
+
+    for furniture in ("For the latest news on the Texas floods, read USA TODAY's coverage for Tuesday.",
+                      "Editor's Note: This page is a summary of news on Texas floods for Wednesday, July 9.",
+                      "7:24 pm ET February 5, 2026 Share this update"):
+        assert _NOT_NEWS.search(furniture)
+    assert not _NOT_NEWS.search("The latest flood warnings were lifted on Tuesday, officials said.")
