@@ -29,7 +29,7 @@ def test_bench_reports_every_headline_figure(tmp_path):
     result = json.loads(run.stdout)
     for key in ("ingest_speedup_vs_tutorial", "overhead_vs_raw_encode", "cold_start_s",
                 "answer_p50_ms_100k", "answer_p95_ms_100k", "retrieve_p50_ms_100k",
-                "rss_mb_100k"):
+                "rss_mb_100k", "story_answer_p50_ms_100k"):
         assert key in result
     assert result["sample"]["articles"] == 12 and result["sample"]["questions"] >= 1
     assert result["newsqa_ingest"]["chunks"] == result["ceiling"]["chunks"] > 12
@@ -40,6 +40,9 @@ def test_bench_reports_every_headline_figure(tmp_path):
         assert size["passages"] == passages == size["keyword_passages"]  # filler found by keyword too
         assert size["filler_added"] > 0 and size["disk_mb"] > 1
         assert 0 < size["retrieve_p50_ms"] <= size["total_p50_ms"]
+        # Timeline and latest questions on the sample's biggest stories, timed end to end.
+        assert size["story_questions"] >= 2 and size["story_answers"] >= 1
+        assert size["story_total_p50_ms"] > 0
         assert size["peak_rss_mb"] >= size["rss_mb"] > 100
         # Ten real articles, held out of the sample, added to the grown index.
         assert size["add_articles"] == 10 and 0 < size["add_keyword_s"] < size["add_s"]

@@ -21,7 +21,8 @@ What it measures, in order (README "Performance" has a table and the command):
    and searched like real text without being embedded. It is written like any other row
    (with a change number), and the keyword index takes it in by the same sync an ingest
    uses (`keyword_sync_s`). At each size: p50/p95 of retrieve, rerank, answer and total
-   over the sample's questions; the bench process's resident memory (`rss_mb`) and peak
+   over the sample's questions, and of story answers (timeline, latest) on the sample's
+   biggest stories; the bench process's resident memory (`rss_mb`) and peak
    (`peak_rss_mb`, which includes the tutorial pipeline's model from step 4); the index
    on disk (`disk_mb`: Chroma and keyword index); ten real articles held out of the sample
    added to the full index (`add_s` end to end, `add_keyword_s` its keyword part); and
@@ -56,6 +57,7 @@ from newsqa.settings import Settings
 
 FULL_SIZES = (1_000, 10_000, 100_000)
 FILLER_ORIGIN = "bench-filler"
+FILLER_SOURCE = "filler"
 ADDED_PER_SIZE = 10  # articles added to the full index at each size
 QUICK_SIZES = (1_000, 10_000)
 Log = Callable[[str], None]
@@ -224,7 +226,7 @@ def grow_store(store, target: int, seed: int = 0) -> int:
             metas.append({**{k: v for k, v in ma.items() if k != "seq"},  # gets its own
                           "article_id": f"filler-{number // 16}", "position": number % 16,
                           "origin": FILLER_ORIGIN, "content_hash": "filler",
-                          "source": "filler", "source_key": "filler"})
+                          "source": FILLER_SOURCE, "source_key": FILLER_SOURCE})
             vecs.append(vector / np.linalg.norm(vector))
         store.put_rows(ids, np.asarray(vecs, dtype=np.float32), docs, metas)
         added += n
@@ -266,6 +268,33 @@ def measure_latency(assistant, questions, repeat: int = 1) -> dict:
                 timings[key].append(answer.timings_ms.get(key, 0.0))
     return {f"{key}_{q}_ms": percentile(values, pct) for key, values in timings.items()
             for q, pct in (("p50", 50), ("p95", 95))}
+
+
+STORY_ASKS = ("Give me a timeline of {}", "What's the latest on {}?")
+STORY_QUESTIONS = 8
+
+
+def story_questions(assistant, count: int = STORY_QUESTIONS) -> list[str]:
+    """Timeline and latest questions on the sample's biggest stories, by their headlines,
+    chosen once before any filler is added so that every size asks the same ones."""
+    stories = [s for s in assistant.stories.stories(limit=count)  # the biggest first
+               if FILLER_SOURCE not in s.sources and s.title]
+    return [STORY_ASKS[k % len(STORY_ASKS)].format(s.title.rstrip(" ?.!"))
+            for k, s in enumerate(stories)]
+
+
+def measure_story_latency(assistant, questions: list[str]) -> dict:
+    """p50/p95 of a story answer (timeline, latest) end to end, and how many were story
+    answers (the rest fell back to an ordinary answer)."""
+    for question in questions[:2]:
+        assistant.ask(question)  # warm caches
+    totals, stories = [], 0
+    for question in questions:
+        answer = assistant.ask(question)
+        totals.append(answer.timings_ms.get("total", 0.0))
+        stories += answer.kind != "answer"
+    return {"story_total_p50_ms": percentile(totals, 50), "story_total_p95_ms": percentile(totals, 95),
+            "story_questions": len(questions), "story_answers": stories}
 
 
 def cold_start_ask(data_dir: Path, question: str) -> float:
@@ -362,6 +391,7 @@ def run_bench(*, quick: bool = False, articles: int | None = None, questions: in
         result.update(ceiling=ceiling, newsqa_ingest=ingest, tutorial=tutorial)
         del tutorial_store
 
+        asked_stories = story_questions(assistant)
         result["cold_start"] = {
             "ask_s": cold_start_ask(index_settings.data_dir, sample.questions[0].question),
             "app_s": cold_start_app(index_settings.data_dir, sample.questions[0].question)}
@@ -378,6 +408,7 @@ def run_bench(*, quick: bool = False, articles: int | None = None, questions: in
             assistant = NewsAssistant(index_settings, embedder=embedder, store=assistant.store,
                                       cross_encoder=assistant.cross_encoder)
             numbers = measure_latency(assistant, sample.questions)
+            numbers.update(measure_story_latency(assistant, asked_stories))
             numbers.update(passages=assistant.store.count(), keyword_passages=assistant.keyword.count(),
                            filler_added=added,
                            grow_s=grown, keyword_sync_s=synced)
@@ -409,6 +440,7 @@ def run_bench(*, quick: bool = False, articles: int | None = None, questions: in
         "answer_hit_at_5_tutorial": tutorial.get("answer_hit_at_5"),
         "answer_p50_ms_100k": big.get("total_p50_ms"),
         "answer_p95_ms_100k": big.get("total_p95_ms"),
+        "story_answer_p50_ms_100k": big.get("story_total_p50_ms"),
         "retrieve_p50_ms_100k": big.get("retrieve_p50_ms"),
         "rss_mb_100k": big.get("rss_mb"),
         "serving_rss_mb_100k": big.get("serving_rss_mb"),
