@@ -168,6 +168,53 @@ def register(app: typer.Typer) -> None:
     app.command("loadtest")(loadtest_command)
     app.command("record")(record_command)
     app.command("calibrate-short")(calibrate_short_command)
+    app.command("storyset")(storyset_command)
+
+
+def storyset_command(
+    index: Annotated[Optional[Path], typer.Option("--index", help="A built realtimeqa-dev eval index (default: the one `newsqa eval -t realtimeqa-dev` made under the data folder).")] = None,
+    join: Annotated[Optional[float], typer.Option("--join", help="join_similarity to measure (default: the product's).")] = None,
+    names: Annotated[Optional[float], typer.Option("--names", help="named_similarity to measure (default: the product's).")] = None,
+    window: Annotated[Optional[int], typer.Option("--window", help="window_days to measure (default: the product's).")] = None,
+    fit: Annotated[bool, typer.Option("--fit", help="Grid-search the thresholds on each half of the labelled stories and check them on the other.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Score story grouping against the hand-labelled RealTime QA DEV stories: pairwise
+    precision and recall per half and on both, split and merged stories."""
+    from rich.table import Table
+
+    from newsqa.eval.storyfit import Setting
+    from newsqa.eval.storyreport import fit as fit_grid
+    from newsqa.eval.storyreport import measure, skip_reason
+    from newsqa.index import stories
+
+    folder, reason = skip_reason(index, Settings())
+    if folder is None:
+        Console(stderr=True).print(f"storyset skipped: {reason}", highlight=False)
+        return
+    current = Setting(join if join is not None else stories.JOIN_SIMILARITY,
+                      names if names is not None else stories.NAMED_SIMILARITY,
+                      window if window is not None else stories.WINDOW_DAYS)
+    result = fit_grid(folder, current) if fit else measure(folder, current)
+    if as_json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return
+    console = Console()
+    table = Table(title=f"{result['stories']} labelled stories, {folder}")
+    for column in ("setting", "half", "articles", "gold pairs", "predicted pairs",
+                   "precision", "recall"):
+        table.add_column(column, justify="left" if column in ("setting", "half") else "right")
+    for row in result["rows"]:
+        table.add_row(row["setting"], row["half"], str(row["articles"]), str(row["gold_pairs"]),
+                      str(row["predicted_pairs"]),
+                      *("–" if row[k] is None else f"{row[k]:.3f}" for k in ("precision", "recall")))
+    console.print(table)
+    for split in result.get("split", []):
+        console.print(f"  split: {split['name']} ({split['articles']} articles) in "
+                      f"{split['pieces']} stories", highlight=False)
+    for merge in result.get("merged", []):
+        console.print(f"  merged in {merge['story_id']}: " + "; ".join(merge["labelled"]),
+                      highlight=False)
 
 
 def bench_feeds_command(
