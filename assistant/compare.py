@@ -104,6 +104,7 @@ class SourceComparer:
             found = lead_sentences(self.stories.store, articles[-ARTICLES_PER_OUTLET:])
             ids = {a.article_id for a in articles}  # and the passages retrieved from them
             found += _sentences([d for d in documents if d.metadata["article_id"] in ids])
+            found = list({(c.document.metadata["chunk_id"], c.start): c for c in found}.values())
             if not found and sources_of[outlet]:  # not in this story: its own passages on the
                 found = self._searched(ask.topic, story, sources_of[outlet], filters)  # topic
             candidates[outlet] = shortlist(ask.topic, found, max(MAX_PAIRS // max(len(outlets), 1), 4))

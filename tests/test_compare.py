@@ -109,6 +109,8 @@ def test_outlets_in_general_are_the_story_s_outlets(assistant):
     assert "Valley Post" not in answer.answer  # the library is another story
     for item in answer.items:
         assert item.text in answer.citations[item.n - 1].quote
+    shown = [(i.n, i.text) for i in answer.items]
+    assert len(shown) == len(set(shown))  # a sentence both in a lead and retrieved: once
 
 
 def test_an_outlet_missing_from_the_index_is_said(assistant):
