@@ -320,7 +320,8 @@ def loadtest_command(
         console.print(line, highlight=False)
 
     settings = Settings()
-    login = (parse_auth(auth) or [None])[0] if auth else None
+    logins = parse_auth(auth) if auth else None
+    login = tuple(logins[0][:2]) if logins else None  # (user, password)
     with (nullcontext(url) if url else started_app(llm=llm, log=log)) as target:
         report = run_loadtest(target, sessions=sessions, seconds=seconds, questions=question,
                               auth=login, route=route, log=log)

@@ -45,6 +45,9 @@ class Article:
     # What the loader had to guess (a derived title, an unreadable date, a guessed
     # encoding): the article is stored, and the user is told. Not part of the index.
     notes: tuple[str, ...] = field(default=(), compare=False)
+    # On whose behalf it was stored ("" the operator, "user-NAME" a login): see owners.py.
+    # Not part of the content: the same text from two people is the same article.
+    added_by: str = field(default="", compare=False)
 
     @property
     def content_hash(self) -> str:

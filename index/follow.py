@@ -9,7 +9,7 @@ A site's page (HTML) is searched for the feed it announces
 
 from urllib.parse import urljoin
 
-from newsqa.errors import FeedError
+from newsqa.errors import FeedError, NotYoursError
 from newsqa.index.feeds import read_feed
 from newsqa.index.limits import LoadLimits
 from newsqa.index.subscriptions import FeedBook, Subscription, parse_every
@@ -69,22 +69,28 @@ def check_feed(url: str, limits: LoadLimits) -> tuple[str, str | None, str | Non
 
 
 def follow(settings, url: str, *, every: str | float | None = None,
-           keep: bool = False) -> tuple[Subscription, bool]:
-    """Check and subscribe; (the subscription, whether it is new). Due for a poll at once."""
+           keep: bool = False, followed_by: str | None = None) -> tuple[Subscription, bool]:
+    """Check and subscribe; (the subscription, whether it is new). Due for a poll at once.
+    `followed_by`: the login that follows it (None: the operator)."""
     seconds = parse_every(every if every not in (None, "") else settings.feed_every)
     feed_url, title, site = check_feed(url, LoadLimits.from_settings(settings))
     return FeedBook(settings.data_dir).add(
-        Subscription(url=feed_url, every=seconds, keep=keep, title=title, site=site))
+        Subscription(url=feed_url, every=seconds, keep=keep, title=title, site=site,
+                     followed_by=followed_by))
 
 
-def unfollow(settings, url: str) -> Subscription:
+def unfollow(settings, url: str, *, by: str | None = None,
+             any_feed: bool = True) -> Subscription:
     """Stop polling a feed (by its address, or the site's it was followed by). Its
-    articles stay in the index."""
+    articles stay in the index. With `any_feed` false, only a feed that `by` followed."""
     book = FeedBook(settings.data_dir)
     url = url.strip()
     match = next((f for f in book.all() if url in (f.url, f.site)), None)
     if match is None:
         followed = ", ".join(f.url for f in book.all()) or "none"
         raise FeedError(f"{url} is not followed (followed: {followed}).")
+    if not any_feed and match.followed_by != by:
+        raise NotYoursError(f"{match.url} was followed by someone else: only they or an "
+                            "admin may unfollow it.")
     book.remove(match.url)
     return match

@@ -20,6 +20,7 @@ from newsqa.index.keyword import KeywordIndex
 from newsqa.index.limits import LoadLimits
 from newsqa.index.load import load_paths
 from newsqa.index.lock import IngestLock, stop_between_writes
+from newsqa.index.owners import OPERATOR, claim
 from newsqa.index.recover import recover
 from newsqa.index.store import PassageStore, open_store  # open_store: re-exported
 from newsqa.index.stories import open_story_index
@@ -120,7 +121,8 @@ def notes_of(articles: Iterable[Article]) -> list[Note]:
 
 def ingest(paths: Iterable[Path | str | Article], settings: Settings, *, embedder: TextEmbedder | None = None,
            store: PassageStore | None = None, rebuild: bool = False,
-           progress: Progress | None = None) -> IngestReport:
+           progress: Progress | None = None, added_by: str = OPERATOR,
+           replace_any: bool = False) -> IngestReport:
     """Store the articles' passages; safe to interrupt and run again.
 
     The run holds the data folder's ingest lock (`lock.py`): a second ingest waits up to
@@ -130,6 +132,10 @@ def ingest(paths: Iterable[Path | str | Article], settings: Settings, *, embedde
     from the same origin are removed on every run, the keyword index applies every change
     since its last sync (rows and tombstones carry change numbers: `store.py`), and a
     vector index left unreadable is rebuilt (`recover.py`).
+
+    `added_by` says on whose behalf it runs ("" the operator, "user-NAME" a login): an
+    article another person added is never replaced by it, unless `replace_any` (an admin);
+    the newcomer's version is stored beside it (`owners.py`).
     """
     started = time.perf_counter()
     check_writable(settings.data_dir)
@@ -148,6 +154,10 @@ def ingest(paths: Iterable[Path | str | Article], settings: Settings, *, embedde
             keyword.mark_dirty()
         articles, report.skipped = prepare(paths, settings)
         report.warnings = notes_of(articles)
+        if added_by != OPERATOR:
+            articles, moved = claim(articles, store.article_owners([a.id for a in articles]),
+                                    added_by, replace_any=replace_any)
+            report.warnings.extend(moved)
         if repaired:
             report.warnings.append(Note(str(settings.data_dir), repaired))
         _write(articles, store, embedder, settings, report, progress,

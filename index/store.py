@@ -26,6 +26,7 @@ from newsqa.errors import IndexMismatchError, StoreError
 from newsqa.index.article import Article
 from newsqa.index.chunk import Passage
 from newsqa.index.filters import PassageFilter, day_number, source_key
+from newsqa.index.owners import owner_of
 
 if TYPE_CHECKING:  # annotations only: opening the store needs neither module loaded
     from newsqa.index.embed import TextEmbedder
@@ -120,6 +121,8 @@ def _meta(article: Article, passage: Passage, passages: int, seq: int) -> dict:
         value = getattr(article, key)
         if value:
             meta[key] = value
+    if article.added_by:
+        meta["added_by"] = article.added_by
     meta["published_day"] = day_number(article.published) or 0
     meta["source_key"] = source_key(article.source)
     return meta
@@ -255,6 +258,17 @@ class PassageStore:
             for meta in result["metadatas"]:
                 rows.setdefault(meta["article_id"], []).append(meta)
         return {article_id: _complete_hash(metas) for article_id, metas in rows.items()}
+
+    def article_owners(self, article_ids: list[str]) -> dict[str, str]:
+        """Who added each stored article among `article_ids` (index/owners.py)."""
+        owners: dict[str, str] = {}
+        for i in range(0, len(article_ids), _GET_BATCH):
+            batch = article_ids[i:i + _GET_BATCH]
+            result = self._collection.get(where={"article_id": {"$in": batch}},
+                                           include=["metadatas"])
+            for meta in result["metadatas"]:
+                owners.setdefault(meta["article_id"], owner_of(meta))
+        return owners
 
     def earlier_versions(self, articles: list[Article], keep: set[str]) -> dict[str, set[str]]:
         """For each article stored under its current origin, the other articles stored under

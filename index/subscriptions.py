@@ -42,6 +42,9 @@ class Subscription(BaseModel):
     keep: bool = Field(False, description="its articles are never removed by NEWSQA_KEEP_DAYS")
     title: str | None = None
     site: str | None = None  # the page it was found on, when followed by a site's address
+    # Who followed it on a server with logins ("user-NAME"); None: the operator. Only they
+    # or an admin may unfollow it.
+    followed_by: str | None = None
     added: float = Field(default_factory=time.time)
     # --- what the polls left behind ---
     etag: str | None = None

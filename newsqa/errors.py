@@ -48,3 +48,7 @@ class FeedError(NewsqaError):
 
 class WatcherBusyError(NewsqaError):
     """Another watcher already polls this data folder's feeds (the message names it)."""
+
+
+class NotYoursError(NewsqaError):
+    """Someone else's feed or article: only they (or an admin) may change it."""

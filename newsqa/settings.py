@@ -258,5 +258,10 @@ class Settings(BaseSettings):
                                "per minute, bursts of a quarter of that (more: HTTP 429); 0: no limit.")
     max_history_turns: int = Field(
         20, ge=0, description="Earlier questions (or chat messages) an API request may send.")
+    login_failures_per_minute: int = Field(
+        5, ge=0, description="With logins: failed logins allowed per user name a minute (per "
+                             "client address: four times that), on the page and the program "
+                             "routes (more: HTTP 429, even for the right password, until it "
+                             "refills); 0: no limit.")
     max_ingest_files: int = Field(20, ge=1, description="Files one /api/ingest request may upload.")
     max_ingest_urls: int = Field(20, ge=1, description="URLs one /api/ingest or add_articles call may give.")

@@ -51,7 +51,10 @@ def server(tmp_path_factory):
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
     env.update(NEWSQA_AUTH=f"{LOGIN},other:pw2", NEWSQA_UI_INGEST="false",
-               NEWSQA_API_RATE_PER_MINUTE="600")  # bursts of 150: these tests stay under it
+               NEWSQA_API_RATE_PER_MINUTE="600",  # bursts of 150: these tests stay under it
+               # these tests try wrong logins on every route on purpose; the limit on failed
+               # logins has its own server in tests/test_shared_server.py
+               NEWSQA_LOGIN_FAILURES_PER_MINUTE="0")
     log = data_dir / "server.log"
     with background_process(
             [sys.executable, "-m", "newsqa.cli", "serve", "--port", str(port), "--data-dir",

@@ -388,7 +388,7 @@ def test_adding_articles_reports_refreshes_and_shows_errors_as_messages(tmp_path
 
     calls = []
 
-    def fake_ingest(items, settings, *, embedder, store, progress):
+    def fake_ingest(items, settings, *, embedder, store, progress, added_by="", replace_any=False):
         calls.append(items)
         if len(calls) == 1:
             raise IndexBusyError("Another ingest is writing to this index; try again shortly.")

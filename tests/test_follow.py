@@ -342,3 +342,21 @@ def test_questions_are_answered_while_a_poll_stores_entries(site, settings, embe
     assert all(re.search(r"\b3 million", a.answer) for a in answers)
     later = assistant.ask("Who is the mayor of Marrowgate?")  # an entry of this poll
     assert "Rafe Lindqvist" in later.answer and later.citations
+
+
+def test_an_editor_unfollows_only_the_feeds_it_followed(tmp_path):
+    from newsqa.errors import NotYoursError
+    from newsqa.index.follow import unfollow
+    from newsqa.index.subscriptions import FeedBook, Subscription
+
+    settings = Settings(data_dir=tmp_path / "data")
+    book = FeedBook(settings.data_dir)
+    book.add(Subscription(url="https://a.example/feed.xml", followed_by="user-alice"))
+    book.add(Subscription(url="https://b.example/feed.xml", followed_by="user-bob"))
+    with pytest.raises(NotYoursError, match="followed by someone else"):
+        unfollow(settings, "https://a.example/feed.xml", by="user-bob", any_feed=False)
+    assert len(book.all()) == 2  # nothing removed
+    assert unfollow(settings, "https://b.example/feed.xml", by="user-bob",
+                    any_feed=False).url == "https://b.example/feed.xml"
+    assert unfollow(settings, "https://a.example/feed.xml", by="user-ada").url  # an admin
+    assert book.all() == []

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from newsqa.auth import is_loopback, launch_credentials, parse_auth
+from newsqa.auth import Login, LoginBook, is_loopback, launch_credentials, may, parse_auth
 from newsqa.errors import NewsqaError
 from newsqa.settings import Settings
 from newsqa.gate import queue_limits
@@ -59,10 +59,40 @@ def listening_addresses(port: int) -> set[str]:
 
 def test_auth_values_inline_and_file(tmp_path):
     assert parse_auth(None) is None and parse_auth("  ") is None
-    assert parse_auth("alice:pw1, bob : p:w2") == [("alice", "pw1"), ("bob", "p:w2")]
+    assert parse_auth("alice:pw1, bob : p:w2") == [Login("alice", "pw1", "editor"),
+                                                    Login("bob", "p:w2", "editor")]
     logins = tmp_path / "logins.txt"
     logins.write_text("# who may log in\n\nalice:pw1\n  carol:pw,with,commas  \n")
-    assert parse_auth(str(logins)) == [("alice", "pw1"), ("carol", "pw,with,commas")]
+    assert parse_auth(str(logins)) == [Login("alice", "pw1"), Login("carol", "pw,with,commas")]
+
+
+def test_a_role_after_the_password_and_editor_without_one():
+    assert parse_auth("rita:pw:reader,ed:p:w,ada:pw:Admin") == [
+        Login("rita", "pw", "reader"), Login("ed", "p:w", "editor"), Login("ada", "pw", "admin")]
+    assert [may("reader", a) for a in ("read", "edit", "administer")] == [True, False, False]
+    assert [may("editor", a) for a in ("read", "edit", "administer")] == [True, True, False]
+    assert [may("admin", a) for a in ("read", "edit", "administer")] == [True, True, True]
+    assert may(None, "administer")  # a server without logins has one user: its operator
+    assert "pw" not in repr(parse_auth("rita:pw:reader"))
+
+
+def test_hashed_passwords_in_the_login_file(tmp_path):
+    import bcrypt
+    from argon2 import PasswordHasher
+
+    logins = tmp_path / "logins.txt"
+    logins.write_text(f"ann:{PasswordHasher().hash('argon-pw')}:admin\n"
+                      f"ben:{bcrypt.hashpw(b'bcrypt-pw', bcrypt.gensalt(4)).decode()}\n"
+                      "cid:plain-pw:reader\n")
+    book = LoginBook(parse_auth(str(logins)))
+    assert book.check("ann", "argon-pw").role == "admin"
+    assert book.check("ann", "argon-pw").role == "admin"  # remembered, same answer
+    assert book.check("ben", "bcrypt-pw").role == "editor"
+    assert book.check("cid", "plain-pw").role == "reader"
+    for user, password in [("ann", "bcrypt-pw"), ("ben", "argon-pw"), ("cid", "plain"),
+                           ("nobody", "plain-pw"), ("ann", ""),
+                           ("ben", parse_auth(str(logins))[1].password)]:  # the hash itself
+        assert book.check(user, password) is None
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -106,8 +136,8 @@ def test_loopback_addresses(host, loopback):
 
 def test_bind_rules(tmp_path):
     assert launch_credentials(Settings(host="127.0.0.1")) is None
-    assert launch_credentials(Settings(host="127.0.0.1", auth="u:p")) == [("u", "p")]
-    assert launch_credentials(Settings(host="0.0.0.0", auth="u:p")) == [("u", "p")]
+    assert launch_credentials(Settings(host="127.0.0.1", auth="u:p")) == [Login("u", "p")]
+    assert launch_credentials(Settings(host="0.0.0.0", auth="u:p")) == [Login("u", "p")]
     for host in ("0.0.0.0", "192.168.1.20"):
         with pytest.raises(NewsqaError, match="NEWSQA_AUTH=user:password"):
             launch_credentials(Settings(host=host))

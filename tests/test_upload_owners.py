@@ -111,15 +111,16 @@ def test_skipped_uploads_are_named_without_the_server_path_or_owner(tmp_path):
     assert display_origin("pasted (user-bob): Title", folder) == "pasted (user-bob): Title"
 
 
-def _program_request(login: str | None):
-    import base64
+def _program_request(login: str | None, role: str = "editor") -> dict:
+    """The scope of a request to /api/ingest after the guard checked its login."""
+    from newsqa.auth import Login
+    from newsqa.serving.guard import SCOPE_LOGIN
 
-    from starlette.requests import Request
-
-    headers = []
+    scope = {"type": "http", "method": "POST", "path": "/api/ingest", "headers": []}
     if login:
-        headers.append((b"authorization", b"Basic " + base64.b64encode(login.encode())))
-    return Request({"type": "http", "method": "POST", "path": "/api/ingest", "headers": headers})
+        user, _, password = login.partition(":")
+        scope[SCOPE_LOGIN] = Login(user, password, role)
+    return scope
 
 
 def test_programs_uploading_the_same_file_name_keep_each_logins_own(tmp_path, embedder, reranker):
@@ -128,13 +129,14 @@ def test_programs_uploading_the_same_file_name_keep_each_logins_own(tmp_path, em
 
     assistant = NewsAssistant(Settings(data_dir=tmp_path / "data"), embedder=embedder,
                               cross_encoder=reranker)
-    alice, bob = program_owner(_program_request("alice:pw")), program_owner(_program_request("bob:pw"))
-    assert (alice, bob) == ("user-alice", "user-bob")
-    assert program_owner(_program_request(None)) == "program"
+    (alice, role), (bob, _) = (program_owner(_program_request("alice:pw")),
+                               program_owner(_program_request("bob:pw")))
+    assert (alice, bob, role) == ("user-alice", "user-bob", "editor")
+    assert program_owner(_program_request(None)) == ("program", None)
 
     def upload(text, owner):
         path = _file(tmp_path / owner / str(len(text)), "report.txt", text)
-        return run_ingest(assistant, [path], "", [], owner)
+        return run_ingest(assistant, [path], "", [], owner, "editor")
 
     assert len(upload(ALICE, alice)["new"]) == 1
     assert len(upload(BOB, bob)["new"]) == 1  # not a replacement of Alice's
@@ -142,3 +144,73 @@ def test_programs_uploading_the_same_file_name_keep_each_logins_own(tmp_path, em
     assert len(edited["updated"]) == 1 and not edited["new"]  # her own file, edited
     answer = assistant.ask("What did the school choir win?")
     assert "regional singing prize" in answer.answer
+
+
+ALICE_AT_URL = ALICE.replace("Date: 2023-03-14", "Date: 2023-03-14\nURL: https://harbour.example/budget")
+BOB_AT_URL = """Harbour budget rejected
+Source: Harbour Gazette
+Date: 2023-03-15
+URL: https://harbour.example/budget
+
+The town council rejected the harbour budget on Wednesday and cancelled the ferry.
+"""
+
+
+def test_another_login_cannot_replace_an_article_by_its_url(tmp_path, embedder, reranker):
+    """Bob's text under Alice's URL is stored as his own article; hers stays and answers;
+    his next upload updates his copy; an admin, or the operator, may replace hers."""
+    from newsqa.serving.rest import run_ingest
+
+    assistant = NewsAssistant(Settings(data_dir=tmp_path / "data", auth="alice:pw"),
+                              embedder=embedder, cross_encoder=reranker)
+
+    def paste(text, user, role="editor"):
+        return run_ingest(assistant, [], text, [], f"user-{user}", role)
+
+    assert len(paste(ALICE_AT_URL, "alice")["new"]) == 1
+    bobs = paste(BOB_AT_URL, "bob")
+    assert len(bobs["new"]) == 1 and not bobs["updated"]
+    assert any("added by someone else" in w for w in bobs["warnings"])
+    answer = assistant.ask("How big was the harbour ferry budget?")
+    assert "41 million" in answer.answer
+    assert all(c.title != "Harbour budget rejected" or c.source == "Harbour Gazette"
+               for c in answer.citations)
+    again = paste(BOB_AT_URL.replace("Wednesday", "Thursday"), "bob")
+    assert len(again["updated"]) == 1 and not again["new"]  # his own copy, edited
+    assert len(paste(ALICE_AT_URL.replace("41 million", "42 million"), "alice")["updated"]) == 1
+    assert corpus_stats(assistant.store).articles == 2
+    replaced = paste(BOB_AT_URL, "ada", role="admin")
+    assert len(replaced["updated"]) == 1 and not replaced["new"]  # an admin may replace
+    assert "41 million" not in assistant.ask("How big was the harbour ferry budget?").answer
+
+
+def test_mcp_pastes_belong_to_the_login(tmp_path, embedder, reranker):
+    """A paste through MCP (no file, only a title) is the login's own, not "program"'s: Bob
+    pasting under Alice's title does not replace her article."""
+    from newsqa.serving.rest import run_ingest
+
+    assistant = NewsAssistant(Settings(data_dir=tmp_path / "data", auth="alice:pw"),
+                              embedder=embedder, cross_encoder=reranker)
+    assert len(run_ingest(assistant, [], ALICE, [], "user-alice", "editor")["new"]) == 1
+    bob = run_ingest(assistant, [], ALICE.replace("41 million", "99 million"), [], "user-bob",
+                     "editor")
+    assert len(bob["new"]) == 1 and not bob["updated"]
+    assert corpus_stats(assistant.store).articles == 2
+
+
+def test_a_reader_sees_no_add_or_feeds_tab_and_cannot_add(tmp_path, embedder, reranker):
+    assistant = NewsAssistant(Settings(data_dir=tmp_path / "data"), embedder=embedder,
+                              cross_encoder=reranker)
+    roles = {"rita": "reader", "ed": "editor"}
+    app = build_app(assistant, role_of=roles.get)
+    handlers = {getattr(f.fn, "__name__", ""): f.fn for f in app.fns.values()}
+    rita, ed = gr.Request(username="rita"), gr.Request(username="ed")
+    hidden = handlers["show_tabs"](rita)
+    assert [tab.visible for tab in hidden] == [False, False]
+    assert [tab.visible for tab in handlers["show_tabs"](ed)] == [True, True]
+    refused = handlers["add_articles"]([_file(tmp_path / "r", "a.txt", ALICE)], "", "", [], rita)
+    assert "reader" in refused[0] and corpus_stats(assistant.store).articles == 0
+    added = handlers["add_articles"]([_file(tmp_path / "e", "a.txt", ALICE)], "", "", [], ed)
+    assert _counts(added[0]).startswith("1 new")
+    follow = handlers["follow_feed"]("https://a.example/feed.xml", "", False, None, [], rita)
+    assert "reader" in follow[0]

@@ -26,16 +26,17 @@ from newsqa.page.layout import layout
 log = logging.getLogger(__name__)
 
 
-def build_app(assistant: NewsAssistant, gate=None, watcher=None):
+def build_app(assistant: NewsAssistant, gate=None, watcher=None, role_of=None):
     """The page (not launched): layout, then its events. Serve it with `css=PAGE_CSS`
     (Gradio 6 takes page CSS at launch or mount; `serve` does). `gate`: the answer limit shared
-    with the API routes (newsqa/gate.py); `watcher`: the feed watcher the Feeds panel wakes."""
+    with the API routes (newsqa/gate.py); `watcher`: the feed watcher the Feeds panel wakes;
+    `role_of(user)`: a login's role (newsqa/auth.py), None without logins."""
     import gradio as gr
 
     live = LiveStats(assistant.store, assistant.keyword)
     with gr.Blocks(title="newsqa", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         page = layout(live.current(), ingest=assistant.settings.ui_ingest)
-        wire(page, assistant, live, app, gate, watcher)
+        wire(page, assistant, live, app, gate, watcher, role_of=role_of)
     return app
 
 

@@ -15,6 +15,8 @@ then `respond` streams the answer into the chat and the sources panel. Both answ
 from pathlib import Path
 
 from newsqa.assistant.chain import NewsAssistant
+from newsqa.auth import may
+from newsqa.index.owners import OPERATOR
 from newsqa.present import markdown_text, notice_html
 from newsqa.errors import NewsqaError
 from newsqa.corpus_stats import LiveStats
@@ -25,16 +27,32 @@ from newsqa.page.feeds import feeds_panel, follow_notice, poll_now_notice, unfol
 from newsqa.page.layout import EXAMPLES, PANEL_PLACEHOLDER, Page
 
 
+def roles(role_of=None):
+    """`role(request)`: the role of the page's logged-in user, None without logins."""
+    def role(request) -> str | None:
+        if role_of is None:
+            return None
+        return role_of(getattr(request, "username", None) or "") or "reader"
+    return role
+
+
+READER_NOTICE = ("This login is a reader: it may ask and search. Adding articles and "
+                 "following feeds needs an editor.")
+
+
 def wire(page: Page, assistant: NewsAssistant, live: LiveStats, app, gate=None,
-         watcher=None) -> None:
+         watcher=None, role_of=None) -> None:
     """Attach every event of the page; call inside `with gr.Blocks(...) as app`. Answers
-    hold a slot of `gate` (newsqa/gate.py), the limit shared with the API routes."""
+    hold a slot of `gate` (newsqa/gate.py), the limit shared with the API routes. With
+    logins (`role_of`), a reader does not see the Add and Feeds tabs, and their events
+    refuse a reader anyway."""
     import gradio as gr
 
     from newsqa.index.pipeline import IngestReport, ingest
 
     settings = assistant.settings
     upload_folder = Path(settings.data_dir) / "uploads"
+    role = roles(role_of)
 
     def refresh(selected=None, force: bool = False):
         """Stats and the source menu's choices, as they are now (the selection is kept)."""
@@ -82,8 +100,13 @@ def wire(page: Page, assistant: NewsAssistant, live: LiveStats, app, gate=None,
     # -- adding articles
     def add_articles(files, pasted: str, urls: str, selected: list[str],
                      request: gr.Request | None = None, progress=gr.Progress()):
-        # Each uploader's files are kept apart, so only their own same file replaces.
+        if not may(role(request), "edit"):
+            return (notice_html(READER_NOTICE, kind="error"), gr.skip(), gr.skip(), gr.skip(),
+                    gr.skip(), gr.skip())
+        # Each uploader's files are kept apart, so only their own same file replaces; with
+        # logins, so are their articles (index/owners.py).
         found = collect_inputs(files, pasted, urls, upload_folder, owner=uploader(request))
+        added_by = uploader(request) if role(request) is not None else OPERATOR
         if not found.items and not found.skipped:
             return (notice_html("Nothing to add: upload files, paste an article or give a URL.",
                                 kind="error"), gr.skip(), gr.skip(), gr.skip(), gr.skip(),
@@ -96,7 +119,8 @@ def wire(page: Page, assistant: NewsAssistant, live: LiveStats, app, gate=None,
 
         try:
             report = (ingest(found.items, settings, embedder=assistant.embedder,
-                             store=assistant.store, progress=tick)
+                             store=assistant.store, progress=tick, added_by=added_by,
+                             replace_any=may(role(request), "administer"))
                       if found.items else IngestReport())
         except NewsqaError as error:
             return (notice_html(f"⚠️ Nothing was added: {error}", kind="error"), gr.skip(),
@@ -148,13 +172,23 @@ def wire(page: Page, assistant: NewsAssistant, live: LiveStats, app, gate=None,
         page.timer.tick(refresh_stats, None, [page.stats_box], queue=False,
                         show_progress="hidden", api_visibility="undocumented")
     if page.follow is not None:
-        wire_feeds(page, app, settings, watcher)
+        wire_feeds(page, app, settings, watcher, role)
+    if page.add_tab is not None and role_of is not None:
+        def show_tabs(request: gr.Request):
+            editor = may(role(request), "edit")
+            return gr.Tab(visible=editor), gr.Tab(visible=editor)
+
+        app.load(show_tabs, None, [page.add_tab, page.feeds_tab], queue=False,
+                 api_visibility="undocumented", show_progress="hidden")
 
 
-def wire_feeds(page: Page, app, settings, watcher=None) -> None:
+def wire_feeds(page: Page, app, settings, watcher=None, role=None) -> None:
     """The Feeds tab: follow, unfollow, poll now, and the table kept current (on load, after
-    each button, and on the page's timer). `watcher` is woken to poll at once, if given."""
+    each button, and on the page's timer). `watcher` is woken to poll at once, if given;
+    `role(request)` (see `roles`) keeps readers out and editors to their own feeds."""
     import gradio as gr
+
+    role = role or roles(None)
 
     def show(selected: str | None, shown: list, notice=None):
         """(notice, table, unfollow menu, its addresses): the menu is only replaced when the
@@ -165,14 +199,29 @@ def wire_feeds(page: Page, app, settings, watcher=None) -> None:
             choices=choices, value=selected if selected in urls else None)
         return gr.skip() if notice is None else notice, table, menu, urls
 
-    def follow_feed(url: str, every: str, keep: bool, selected: str | None, shown: list):
-        notice, followed = follow_notice(settings, url, every, keep, watcher)
+    def refused(request, selected, shown):
+        if may(role(request), "edit"):
+            return None
+        return show(selected, shown, notice_html(READER_NOTICE, kind="error"))
+
+    def follow_feed(url: str, every: str, keep: bool, selected: str | None, shown: list,
+                    request: gr.Request = None):
+        if (no := refused(request, selected, shown)) is not None:
+            return (*no, gr.skip())
+        by = uploader(request) if role(request) is not None else None
+        notice, followed = follow_notice(settings, url, every, keep, watcher, followed_by=by)
         return (*show(selected, shown, notice), "" if followed else gr.skip())
 
-    def unfollow_feed(selected: str | None, shown: list):
-        return show(None, shown, unfollow_notice(settings, selected))
+    def unfollow_feed(selected: str | None, shown: list, request: gr.Request = None):
+        if (no := refused(request, selected, shown)) is not None:
+            return no
+        by = uploader(request) if role(request) is not None else None
+        return show(None, shown, unfollow_notice(settings, selected, by=by,
+                                                 any_feed=may(role(request), "administer")))
 
-    def poll_feeds(selected: str | None, shown: list):
+    def poll_feeds(selected: str | None, shown: list, request: gr.Request = None):
+        if (no := refused(request, selected, shown)) is not None:
+            return no
         return show(selected, shown, poll_now_notice(settings, watcher))
 
     def tick(selected: str | None, shown: list):

@@ -111,7 +111,8 @@ def _who_polls(settings, watcher) -> str:
             "`newsqa watch` on this data folder does.")
 
 
-def follow_notice(settings, url: str, every: str, keep: bool, watcher=None) -> tuple[str, bool]:
+def follow_notice(settings, url: str, every: str, keep: bool, watcher=None,
+                  followed_by: str | None = None) -> tuple[str, bool]:
     """Follow `url` (a feed, or a site announcing one) and say how it went, as notice HTML;
     (notice, whether it is followed now). Errors are the user-facing FeedError messages."""
     from newsqa.index.follow import follow
@@ -121,7 +122,8 @@ def follow_notice(settings, url: str, every: str, keep: bool, watcher=None) -> t
         return notice_html("Give the address of a feed, or of a site that announces one.",
                            kind="error"), False
     try:
-        feed, is_new = follow(settings, url, every=(every or "").strip() or None, keep=keep)
+        feed, is_new = follow(settings, url, every=(every or "").strip() or None, keep=keep,
+                              followed_by=followed_by)
     except NewsqaError as error:
         return notice_html(f"⚠️ Not followed: {error}", kind="error"), False
     if polls_here(settings, watcher):
@@ -132,13 +134,14 @@ def follow_notice(settings, url: str, every: str, keep: bool, watcher=None) -> t
                        f"{format_every(feed.every)}. {_who_polls(settings, watcher)}"), True
 
 
-def unfollow_notice(settings, url: str | None) -> str:
+def unfollow_notice(settings, url: str | None, *, by: str | None = None,
+                    any_feed: bool = True) -> str:
     from newsqa.index.follow import unfollow
 
     if not url:
         return notice_html("Choose a followed feed to unfollow.", kind="error")
     try:
-        feed = unfollow(settings, url)
+        feed = unfollow(settings, url, by=by, any_feed=any_feed)
     except NewsqaError as error:
         return notice_html(f"⚠️ {error}", kind="error")
     return notice_html(f"Unfollowed {feed.title or feed.url}; its articles stay in the index.")

@@ -105,6 +105,8 @@ class Page:
     unfollow: object = None
     poll: object = None
     feeds_shown: object = None  # the feed addresses the unfollow menu offers now
+    add_tab: object = None  # the two tabs a reader does not see (hidden on load)
+    feeds_tab: object = None
 
 
 def layout(stats: CorpusStats, *, ingest: bool) -> Page:
@@ -167,7 +169,7 @@ def layout(stats: CorpusStats, *, ingest: bool) -> Page:
                                     max_height=720)
 
         if ingest:
-            with gr.Tab("Add articles", id="add"):
+            with gr.Tab("Add articles", id="add") as adding["add_tab"]:
                 gr.Markdown(
                     "Add articles to the index: upload files, paste an article, or give "
                     "article or feed URLs (one per line). Text files and pasted text: the "
@@ -186,7 +188,7 @@ def layout(stats: CorpusStats, *, ingest: bool) -> Page:
                                           elem_id="add-articles")
                 adding["summary"] = gr.HTML("", elem_id="ingest-summary",
                                             css_template=PANEL_CSS, js_on_load=None)
-            with gr.Tab("Feeds", id="feeds"):
+            with gr.Tab("Feeds", id="feeds") as adding["feeds_tab"]:
                 adding.update(feeds_tab())
 
     # The /chat API's own values (see newsqa/page/app.py); never shown.

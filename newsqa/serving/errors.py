@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from newsqa.errors import FilterError, IndexBusyError, LLMError, NewsqaError
+from newsqa.errors import FilterError, IndexBusyError, LLMError, NewsqaError, NotYoursError
 from newsqa.gate import BusyError
 
 
@@ -31,16 +31,22 @@ class ApiError(Exception):
             status, message, param, code, kind)
 
 
-def field_path(location: tuple) -> str:
-    """('body', 'filters', 'as_of') -> 'filters.as_of'."""
-    parts = [str(p) for p in location if p not in ("body", "query", "path", "header", "form")]
+def field_path(location: tuple, kind: str = "") -> str:
+    """('body', 'filters', 'as_of') -> 'filters.as_of'. Only the first part says where
+    (body, query, ...): a body field may well be called `query`. A body that is not JSON
+    is the body's fault, not that of the byte offset pydantic puts after it."""
+    parts = [str(p) for p in location]
+    if parts and parts[0] in ("body", "query", "path", "header", "form", "cookie"):
+        parts = parts[1:]
+    if kind == "json_invalid":
+        return "body"
     return ".".join(parts) or "body"
 
 
 def validation_message(error: dict) -> str:
-    field = field_path(tuple(error.get("loc", ())))
-    text = error.get("msg", "is not valid")
     kind = error.get("type", "")
+    field = field_path(tuple(error.get("loc", ())), kind)
+    text = error.get("msg", "is not valid")
     if kind == "missing":
         return f"{field}: required; add it to the request body."
     if kind == "json_invalid":
@@ -54,7 +60,8 @@ async def on_validation_error(request: Request, exc: RequestValidationError) -> 
     errors = list(exc.errors())
     first = errors[0] if errors else {}
     message = " ".join(validation_message(e) for e in errors[:5]) or "The request is not valid."
-    return error_response(422, message, param=field_path(tuple(first.get("loc", ()))),
+    return error_response(422, message, param=field_path(tuple(first.get("loc", ())),
+                                                         first.get("type", "")),
                           code=first.get("type"))
 
 
@@ -72,6 +79,8 @@ async def on_newsqa_error(request: Request, exc: NewsqaError) -> JSONResponse:
                               headers={"Retry-After": "10"})
     if isinstance(exc, FilterError):
         return error_response(422, str(exc), param="filters", code="bad_filter")
+    if isinstance(exc, NotYoursError):
+        return error_response(403, str(exc), kind="permission_error", code="not_yours")
     if isinstance(exc, LLMError):
         return error_response(502, str(exc), kind="api_error", code="llm_unavailable")
     return error_response(500, str(exc), kind="api_error", code="newsqa_error")

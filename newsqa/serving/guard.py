@@ -13,7 +13,18 @@ at once with 413, and a body that turns out longer while it streams in is cut of
 uploads of `max_upload_mb` each.
 
 With logins configured, each login also gets `api_rate_per_minute` requests a minute
-(`ratelimit.py`); past that, 429 with `Retry-After`.
+(`ratelimit.py`); past that, 429 with `Retry-After`. An MCP client pays for its tool calls,
+not for the protocol's own requests around them (initialize, tools/list, notifications).
+Failed logins are limited too, per user name (`login_failures_per_minute`) and per client
+address (four times that), the page's login form included: past that, 429 until the bucket
+refills, even for the right password, so guessing is slow; a login that succeeds costs nothing.
+
+Each login has a role (newsqa/auth.py): routes that change the index or the feeds need an
+editor (403 otherwise), and the login is handed to the routes in the request's scope
+(`SCOPE_LOGIN`) for the finer rules (whose article, whose feed). State-changing requests
+that a browser sends (an `Origin` or `Referer` header) must come from this server's own
+origin: a web page elsewhere cannot make a visitor's browser post to it (cross-site
+request forgery). Programs sending a bearer token are not browsers and are not checked.
 
 A pure ASGI middleware on the outer app, so it covers every program route, the mounted MCP
 app included, while the page (mounted Gradio, /gradio_api/...) keeps Gradio's own checks.
@@ -21,19 +32,31 @@ app included, while the page (mounted Gradio, /gradio_api/...) keeps Gradio's ow
 
 import base64
 import binascii
-import hmac
 import json
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.exceptions import HTTPException
 
+from newsqa.auth import Login, LoginBook, may
 from newsqa.serving.ratelimit import RateLimiter
 
 PROTECTED = ("/api", "/v1", "/mcp", "/docs", "/openapi.json", "/healthz")
 CHALLENGE = 'Bearer realm="newsqa", Basic realm="newsqa"'
+SCOPE_LOGIN = "newsqa.login"  # the checked `Login` of the request, for the routes
+PAGE_LOGIN = ("/login", "/login/")  # Gradio's login form posts here
+# What a reader may not do: (method, path) that change the index or the feeds.
+EDITS = {("POST", "/api/ingest"), ("POST", "/api/feeds"), ("DELETE", "/api/feeds"),
+         ("POST", "/api/feeds/poll")}
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def is_protected(path: str) -> bool:
     return any(path == prefix or path.startswith(prefix + "/") for prefix in PROTECTED)
+
+
+def request_login(scope) -> Login | None:
+    """The checked login of a request (None on a server without logins)."""
+    return scope.get(SCOPE_LOGIN)
 
 
 class _TooLarge(HTTPException):
@@ -60,23 +83,45 @@ def presented_login(headers: dict[bytes, bytes]) -> str | None:
     return None
 
 
-def login_matches(presented: str | None, logins: list[tuple[str, str]]) -> bool:
-    """Compares against every login in constant time each (no early exit on a match)."""
-    if presented is None:
+def login_book(logins) -> LoginBook | None:
+    """A `LoginBook` from logins (or (user, password) pairs); None without any."""
+    if not logins:
+        return None
+    if isinstance(logins, LoginBook):
+        return logins
+    return LoginBook([login if isinstance(login, Login) else Login(*login) for login in logins])
+
+
+def login_matches(presented: str | None, logins) -> bool:
+    """Whether `presented` ('user:password') is one of the logins."""
+    book = login_book(logins)
+    if presented is None or book is None:
         return False
     user, colon, password = presented.partition(":")
-    if not colon:
-        return False
-    given = f"{user.strip()}:{password.strip()}".encode()
-    found = False
-    for known_user, known_password in logins:
-        found |= hmac.compare_digest(given, f"{known_user}:{known_password}".encode())
-    return found
+    return bool(colon) and book.check(user, password) is not None
+
+
+def cross_site(headers: dict[bytes, bytes]) -> str | None:
+    """The foreign origin a browser says a request comes from, else None.
+
+    Browsers send `Origin` with every cross-site POST (and `Referer` unless told not to);
+    a request whose origin's host:port is not the `Host` it was sent to was made by a page
+    of another site."""
+    host = headers.get(b"host", b"").decode("latin-1").strip().lower()
+    for name in (b"origin", b"referer"):
+        value = headers.get(name, b"").decode("latin-1").strip()
+        if not value:
+            continue
+        if value == "null":
+            return value
+        claimed = urlsplit(value).netloc.lower()
+        return None if claimed == host else value
+    return None
 
 
 async def _send_json(send, status: int, message: str, *, kind: str, code: str,
-                     headers: list | None = None) -> None:
-    body = json.dumps({"error": {"message": message, "type": kind, "param": None,
+                     headers: list | None = None, param: str | None = None) -> None:
+    body = json.dumps({"error": {"message": message, "type": kind, "param": param,
                                  "code": code}}).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
@@ -84,41 +129,133 @@ async def _send_json(send, status: int, message: str, *, kind: str, code: str,
     await send({"type": "http.response.body", "body": body})
 
 
+async def _read_body(receive, limit: int) -> tuple[bytes, list[dict], bool]:
+    """The whole body (up to `limit` + 1 bytes), the messages read, and whether it ended."""
+    messages, body = [], b""
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return body, messages, False
+        body += message.get("body", b"")
+        if not message.get("more_body") or len(body) > limit:
+            return body, messages, not message.get("more_body")
+
+
+def _replay(messages: list[dict], receive):
+    pending = list(messages)
+
+    async def replayed():
+        return pending.pop(0) if pending else await receive()
+    return replayed
+
+
+def _tool_calls(body: bytes) -> int:
+    """How many MCP tool calls a JSON-RPC body (one message or a batch) makes."""
+    try:
+        parsed = json.loads(body or b"null")
+    except ValueError:
+        return 1  # it will be refused; counting it keeps a flood of junk bounded
+    batch = parsed if isinstance(parsed, list) else [parsed]
+    return sum(1 for m in batch if isinstance(m, dict) and m.get("method") == "tools/call")
+
+
 class ProgramGuard:
-    def __init__(self, app, *, logins: list[tuple[str, str]] | None, json_limit: int,
-                 upload_limit: int, rate_per_minute: int = 0):
+    def __init__(self, app, *, logins, json_limit: int, upload_limit: int,
+                 rate_per_minute: int = 0, failures_per_minute: int = 5):
         self.app = app
-        self.logins = logins or None
+        self.logins = login_book(logins)
         self.json_limit = json_limit
         self.upload_limit = upload_limit
         self.rate = RateLimiter(rate_per_minute if self.logins else 0)
+        self.failures = RateLimiter(failures_per_minute if self.logins else 0,
+                                    burst=failures_per_minute)
+        # One address may be many people (an office behind one NAT): it gets four times
+        # a user name's allowance, so one person's typos do not lock out the others.
+        self.address_failures = RateLimiter(4 * failures_per_minute if self.logins else 0,
+                                            burst=4 * failures_per_minute)
 
     def limit_for(self, path: str) -> int:
         return self.upload_limit if path.rstrip("/") == "/api/ingest" else self.json_limit
 
+    def _failures_wait(self, client: str, user: str) -> float:
+        return max(self.address_failures.wait(client), self.failures.wait(user))
+
+    def _failed(self, client: str, user: str) -> None:
+        self.address_failures.take(client)
+        self.failures.take(user)
+
+    async def _too_many_failures(self, send, wait: float) -> None:
+        after = self.failures.retry_after(wait)
+        await _send_json(send, 429, f"Too many failed logins from this address or for this "
+                         f"user: at most {self.failures.per_minute} a minute "
+                         f"(NEWSQA_LOGIN_FAILURES_PER_MINUTE); retry in {after} s.",
+                         kind="rate_limit_error", code="login_rate_limited",
+                         headers=[(b"retry-after", after.encode())])
+
+    async def _page_login(self, scope, receive, send) -> None:
+        """Gradio's login form, with failed attempts counted like the programs' ones."""
+        client = (scope.get("client") or ("?",))[0]
+        body, messages, _ = await _read_body(receive, 64 * 1024)
+        user = (parse_qs(body.decode("utf-8", "replace")).get("username") or [""])[0].strip()
+        wait = self._failures_wait(client, user)
+        if wait:
+            await self._too_many_failures(send, wait)
+            return
+
+        async def watched_send(message):
+            if message["type"] == "http.response.start" and message["status"] in (400, 401):
+                self._failed(client, user)
+            await send(message)
+
+        await self.app(scope, _replay(messages, receive), watched_send)
+
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or not is_protected(scope.get("path", "")):
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if self.failures.enabled and path in PAGE_LOGIN and scope.get("method") == "POST":
+            await self._page_login(scope, receive, send)
+            return
+        if scope["type"] != "http" or not is_protected(path):
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        if self.logins and not login_matches(presented_login(headers), self.logins):
-            await _send_json(send, 401, "A login is required: send Authorization: Bearer "
-                             "user:password (an NEWSQA_AUTH login; the OpenAI client's api_key) "
-                             "or HTTP Basic (curl -u user:password).",
-                             kind="authentication_error", code="unauthorized",
-                             headers=[(b"www-authenticate", CHALLENGE.encode())])
-            return
-        if self.rate.enabled and scope["path"] != "/healthz":
-            user = presented_login(headers).partition(":")[0].strip()
-            wait = self.rate.take(user)
-            if wait:
-                await _send_json(send, 429, f"Too many requests for login '{user}': at most "
-                                 f"{self.rate.per_minute} a minute (NEWSQA_API_RATE_PER_MINUTE); "
-                                 f"retry in {self.rate.retry_after(wait)} s.",
-                                 kind="rate_limit_error", code="rate_limited",
-                                 headers=[(b"retry-after", self.rate.retry_after(wait).encode())])
+        method = scope.get("method", "GET")
+        if method in UNSAFE_METHODS and not headers.get(b"authorization", b"").lower().startswith(b"bearer "):
+            foreign = cross_site(headers)
+            if foreign:
+                await _send_json(send, 403, f"Refused: this request was sent by a page of "
+                                 f"another site ({foreign[:100]}), not by this server's page. "
+                                 "Programs send Authorization: Bearer user:password.",
+                                 kind="permission_error", code="cross_site_request")
                 return
-        limit = self.limit_for(scope["path"])
+        if self.logins:
+            presented = presented_login(headers) or ""
+            user, _, password = presented.partition(":")
+            user = user.strip()
+            client = (scope.get("client") or ("?",))[0]
+            wait = self._failures_wait(client, user)
+            if wait:
+                await self._too_many_failures(send, wait)
+                return
+            login = self.logins.check(user, password) if presented else None
+            if login is None:
+                if presented:
+                    self._failed(client, user)
+                await _send_json(send, 401, "A login is required: send Authorization: Bearer "
+                                 "user:password (an NEWSQA_AUTH login; the OpenAI client's api_key) "
+                                 "or HTTP Basic (curl -u user:password).",
+                                 kind="authentication_error", code="unauthorized",
+                                 headers=[(b"www-authenticate", CHALLENGE.encode())])
+                return
+            scope[SCOPE_LOGIN] = login
+            if (method, path.rstrip("/")) in EDITS and not may(login.role, "edit"):
+                await _send_json(send, 403, f"Login '{login.user}' is a {login.role}: it may "
+                                 "ask, search and read stories, but adding articles and "
+                                 "following feeds needs an editor (role in NEWSQA_AUTH: "
+                                 "user:password:editor).", kind="permission_error",
+                                 code="role_forbidden")
+                return
+        limit = self.limit_for(path)
         declared = headers.get(b"content-length")
         if declared is not None:
             try:
@@ -130,6 +267,26 @@ class ProgramGuard:
                                  f"accepts ({limit:,} bytes). Send less (fewer or smaller "
                                  "files, a shorter history).", kind="invalid_request_error",
                                  code="body_too_large")
+                return
+        if self.rate.enabled and path != "/healthz":
+            cost = 1
+            if path.rstrip("/") == "/mcp":  # tool calls pay, the protocol around them does not
+                body, messages, ended = await _read_body(receive, limit)
+                if not ended and len(body) > limit:
+                    await _send_json(send, 413, f"The request body is larger than this route "
+                                     f"accepts ({limit:,} bytes).", kind="invalid_request_error",
+                                     code="body_too_large")
+                    return
+                receive = _replay(messages, receive)
+                cost = _tool_calls(body) if method == "POST" else 0
+            login = scope[SCOPE_LOGIN]
+            wait = self.rate.take(login.user, cost) if cost else 0.0
+            if wait:
+                await _send_json(send, 429, f"Too many requests for login '{login.user}': at most "
+                                 f"{self.rate.per_minute} a minute (NEWSQA_API_RATE_PER_MINUTE); "
+                                 f"retry in {self.rate.retry_after(wait)} s.",
+                                 kind="rate_limit_error", code="rate_limited",
+                                 headers=[(b"retry-after", self.rate.retry_after(wait).encode())])
                 return
         received = 0
         started = False

@@ -16,12 +16,14 @@ calls, so any number of clients can connect.
 
 from typing import Annotated
 
-from mcp.server.fastmcp import FastMCP
+from mcp.server.fastmcp import Context, FastMCP
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import CallToolResult, TextContent
 from pydantic import Field
 
-from newsqa.serving.rest import passage_filter, passage_json, run_ingest, url_list
+from newsqa.auth import may
+from newsqa.serving.rest import (passage_filter, passage_json, program_owner, run_ingest,
+                                 url_list)
 from newsqa.serving.errors import ApiError
 from newsqa.serving.models import Filters
 from newsqa.assistant.chain import NewsAssistant
@@ -94,16 +96,23 @@ def build_mcp(assistant: NewsAssistant, gate: AnswerGate, ingest_gate: AnswerGat
                                            description="A pasted article: title on the first "
                                                        "line, optional Source:/Date:/URL: lines.")] = "",
                 urls: Annotated[list[str], Field(max_length=settings.max_ingest_urls)] | None = None,
+                ctx: Context = None,
         ) -> CallToolResult:
             """Add articles to the index: pasted text and/or article or feed URLs. Says what
             was added, updated, unchanged or skipped and why."""
+            request = ctx.request_context.request if ctx is not None else None
+            owner, role = program_owner(request.scope if request is not None else None)
+            if not may(role, "edit"):
+                raise ValueError("This login is a reader: it may ask and search, but adding "
+                                 "articles needs an editor (role in NEWSQA_AUTH).")
             try:
                 addresses = url_list(urls or [], settings.max_ingest_urls)
             except ApiError as error:
                 raise ValueError(error.message) from None
             if not text.strip() and not addresses:
                 raise ValueError("Nothing to add: give text (a pasted article) or urls.")
-            summary = await ingest_gate.run(lambda: run_ingest(assistant, [], text, addresses))
+            summary = await ingest_gate.run(
+                lambda: run_ingest(assistant, [], text, addresses, owner, role))
             lines = [summary["summary"]]
             lines += [f"added: {a['label'] or a['article_id']}" for a in summary["new"]]
             lines += [f"updated: {a['label'] or a['article_id']}" for a in summary["updated"]]

@@ -16,13 +16,16 @@ from pathlib import Path
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 
+from newsqa.auth import may
 from newsqa.serving.errors import ApiError
+from newsqa.serving.guard import request_login
 from newsqa.serving.models import Filters, RequestModels
 from newsqa.assistant.chain import NewsAssistant
 from newsqa.errors import FilterError
 from newsqa.gate import AnswerGate
 from newsqa.index.dates import to_iso_date
 from newsqa.index.filters import PassageFilter
+from newsqa.index.owners import OPERATOR
 from newsqa.corpus_stats import LiveStats
 from newsqa.intake import article_labels, collect_inputs, display_origin, uploader
 
@@ -89,22 +92,23 @@ def ingest_json(report, skipped_before: list, labels: dict[str, str], upload_fol
     }
 
 
-def program_owner(request: Request | None) -> str:
-    """Whose uploads a program's are (`newsqa.intake.uploader`): the login it presented, else
-    `program` (without logins, programs cannot be told apart)."""
+def program_owner(scope) -> tuple[str, str | None]:
+    """Whose uploads a program's are (`newsqa.intake.uploader`) and its role: the checked
+    login (newsqa/serving/guard.py), else `program` with no role (a server without logins
+    has one user, its operator)."""
     from types import SimpleNamespace
 
-    from newsqa.serving.guard import presented_login
-
-    login = presented_login(dict(request.scope.get("headers") or [])) if request else None
-    user = login.partition(":")[0].strip() if login else ""
-    return uploader(SimpleNamespace(username=user)) if user else "program"
+    login = request_login(scope or {})
+    if login is None:
+        return "program", None
+    return uploader(SimpleNamespace(username=login.user)), login.role
 
 
 def run_ingest(assistant: NewsAssistant, files: list[Path], text: str, urls: list[str],
-               owner: str = "program") -> dict:
+               owner: str = "program", role: str | None = None) -> dict:
     """One "Add" of the page, from a program: the same inputs, checks and `ingest()`; each
-    login's uploads are its own, as on the page."""
+    login's uploads are its own, as on the page, and so are its articles: with logins, an
+    article someone else added is not replaced (index/owners.py) unless by an admin."""
     from newsqa.index.pipeline import IngestReport, ingest
 
     settings = assistant.settings
@@ -112,10 +116,27 @@ def run_ingest(assistant: NewsAssistant, files: list[Path], text: str, urls: lis
     # As strings: collect_inputs reads a `.name` attribute as Gradio's temp-file path.
     found = collect_inputs([str(f) for f in files], text, "\n".join(urls), upload_folder,
                            owner=owner)
-    report = (ingest(found.items, settings, embedder=assistant.embedder, store=assistant.store)
+    added_by = owner if role is not None else OPERATOR
+    report = (ingest(found.items, settings, embedder=assistant.embedder, store=assistant.store,
+                     added_by=added_by, replace_any=may(role, "administer"))
               if found.items else IngestReport())
     labels = article_labels(assistant.store, [*report.new, *report.updated])
     return ingest_json(report, found.skipped, labels, upload_folder)
+
+
+def upload_name(filename: str | None, number: int) -> str:
+    """The file name to keep an upload under; 422 naming the part for a name that is not a
+    plain file name a file system can hold (`..`, a path ending in a separator, too long)."""
+    name = Path(filename or f"upload-{number}").name
+    problem = ("is not a file name" if name in ("", ".", "..") or "\x00" in name
+               else "is longer than 255 bytes" if len(name.encode("utf-8", "surrogatepass")) > 255
+               else None)
+    if problem:
+        shown = (filename or "")[:60] + ("…" if len(filename or "") > 60 else "")
+        raise ApiError(422, f"files.{number}: the file name {shown!r} {problem}; send the file "
+                            "under a plain name such as article.txt.",
+                       param=f"files.{number}", code="bad_file_name")
+    return name
 
 
 def url_list(urls: list[str], limit: int) -> list[str]:
@@ -188,7 +209,7 @@ def api_router(assistant: NewsAssistant, gate: AnswerGate, ingest_gate: AnswerGa
             try:
                 saved = []
                 for number, upload in enumerate(files):
-                    name = Path(upload.filename or f"upload-{number}").name or f"upload-{number}"
+                    name = upload_name(upload.filename, number)
                     if (upload.size or 0) > limit:
                         raise ApiError(413, f"files.{number} ({name}) is larger than "
                                             f"{settings.max_upload_mb:g} MB (NEWSQA_MAX_UPLOAD_MB).",
@@ -198,9 +219,9 @@ def api_router(assistant: NewsAssistant, gate: AnswerGate, ingest_gate: AnswerGa
                     with target.open("wb") as out:
                         shutil.copyfileobj(upload.file, out)
                     saved.append(target)
-                owner = program_owner(http) if settings.auth else "program"
+                owner, role = program_owner(http.scope)
                 return await ingest_gate.run(
-                    lambda: run_ingest(assistant, saved, text, addresses, owner))
+                    lambda: run_ingest(assistant, saved, text, addresses, owner, role))
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)
     else:

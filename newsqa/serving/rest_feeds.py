@@ -8,13 +8,16 @@ watcher (index/watch.py) then polls it, woken at once. Changing the list is addi
 so it is switched off with the "Add articles" tab (`NEWSQA_UI_INGEST=false`: 403).
 """
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from newsqa.auth import may
 from newsqa.serving.errors import ApiError
-from newsqa.errors import FeedError
-from newsqa.index.subscriptions import FeedBook, Subscription
+from newsqa.serving.guard import request_login
+from newsqa.serving.rest import program_owner
+from newsqa.errors import FeedError, NotYoursError
+from newsqa.index.subscriptions import FeedBook, Subscription, parse_every
 
 SWITCH = "NEWSQA_UI_INGEST"
 
@@ -60,27 +63,40 @@ def feeds_router(settings, watcher=None, **router_options) -> APIRouter:
                 "polling_here": polling()}
 
     @router.post("/api/feeds", tags=["feeds"], summary="Follow a feed")
-    async def follow_feed(request: FollowRequest) -> dict:
+    async def follow_feed(request: FollowRequest, http: Request) -> dict:
         """Check the address (a feed, or a page announcing one) and follow it; the server
         polls it at once. 422 with the reason when it cannot be followed."""
         from newsqa.index.follow import follow
 
         writable()
+        if request.every not in (None, ""):
+            try:
+                parse_every(request.every)
+            except FeedError as error:
+                raise ApiError(422, f"every: {error}", param="every", code="bad_interval") from None
+        login = request_login(http.scope)
         try:
             feed, new = await run_in_threadpool(follow, settings, request.url,
-                                                every=request.every, keep=request.keep)
+                                                every=request.every, keep=request.keep,
+                                                followed_by=program_owner(http.scope)[0] if login else None)
         except FeedError as error:
             raise ApiError(422, str(error), param="url", code="not_a_feed") from None
         return {"feed": feed_json(feed), "new": new, "polling_now": wake()}
 
     @router.delete("/api/feeds", tags=["feeds"], summary="Unfollow a feed")
-    def unfollow_feed(url: str = Query(..., max_length=2000, description="The feed's (or its site's) address.")) -> dict:
-        """Stop polling it; its articles stay in the index."""
+    def unfollow_feed(http: Request, url: str = Query(..., max_length=2000, description="The feed's (or its site's) address.")) -> dict:
+        """Stop polling it; its articles stay in the index. An editor may unfollow the
+        feeds it followed, an admin any."""
         from newsqa.index.follow import unfollow
 
         writable()
+        login = request_login(http.scope)
         try:
-            feed = unfollow(settings, url)
+            feed = unfollow(settings, url, by=program_owner(http.scope)[0] if login else None,
+                            any_feed=may(login.role if login else None, "administer"))
+        except NotYoursError as error:
+            raise ApiError(403, str(error), param="url", code="not_yours",
+                           kind="permission_error") from None
         except FeedError as error:
             raise ApiError(404, str(error), param="url", code="not_followed") from None
         return {"unfollowed": feed.url}

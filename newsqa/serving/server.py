@@ -44,7 +44,7 @@ def build_server(blocks, assistant, settings: Settings, credentials, gate, watch
     from newsqa.serving.rest import api_router
     from newsqa.serving.rest_feeds import feeds_router
     from newsqa.serving.errors import install
-    from newsqa.serving.guard import ProgramGuard
+    from newsqa.serving.guard import ProgramGuard, login_book
     from newsqa.serving.models import request_models
     from newsqa.auth import is_loopback
     from newsqa.gate import AnswerGate
@@ -75,12 +75,16 @@ def build_server(blocks, assistant, settings: Settings, credentials, gate, watch
     app.include_router(openai_router(assistant, gate, models, **documented))
     app.router.routes.extend(mcp_app.routes)  # /mcp
     upload_limit = upload_limit_bytes(settings)
-    app.add_middleware(ProgramGuard, logins=credentials,
+    book = login_book(credentials)
+    app.add_middleware(ProgramGuard, logins=book,
                        json_limit=settings.api_max_body_kb * 1024,
                        upload_limit=upload_limit * settings.max_ingest_files + 1024 * 1024,
-                       rate_per_minute=settings.api_rate_per_minute)
-    # Last: the page catches every path the routes above do not.
-    gr.mount_gradio_app(app, blocks, path="/", auth=credentials, max_file_size=upload_limit,
+                       rate_per_minute=settings.api_rate_per_minute,
+                       failures_per_minute=settings.login_failures_per_minute)
+    # Last: the page catches every path the routes above do not. Its login form checks
+    # the same book (hashed passwords included).
+    gr.mount_gradio_app(app, blocks, path="/", auth=book.check_pair if book else None,
+                        max_file_size=upload_limit,
                         css=PAGE_CSS, show_error=False, server_name=settings.host,
                         server_port=settings.port)
     return app
@@ -146,7 +150,7 @@ def serve(settings: Settings, *, with_samples: bool = True, block: bool = True):
     A non-loopback bind without credentials stops here, before any model loads
     (newsqa/auth.py); there are no share links."""
     from newsqa.assistant.chain import NewsAssistant
-    from newsqa.auth import launch_credentials
+    from newsqa.auth import LoginBook, launch_credentials
     from newsqa.gate import AnswerGate, queue_limits
     from newsqa.index.watch import FeedWatcher
     from newsqa.page.app import build_app, ensure_sample_articles
@@ -159,7 +163,8 @@ def serve(settings: Settings, *, with_samples: bool = True, block: bool = True):
     concurrency, max_queue = queue_limits(settings)
     gate = AnswerGate(concurrency, max_queue)  # the page's limit, shared with the APIs
     watcher = FeedWatcher(settings, embedder=assistant.embedder, store=assistant.store)
-    app = build_app(assistant, gate, watcher)
+    book = LoginBook(credentials) if credentials else None
+    app = build_app(assistant, gate, watcher, role_of=book.role_of if book else None)
     app.queue(default_concurrency_limit=concurrency, max_size=max_queue)
     server = RunningServer(build_server(app, assistant, settings, credentials, gate,
                                         watcher if settings.watch_feeds else None),

@@ -1,0 +1,177 @@
+"""A shared `newsqa serve` with several logins, driven as its users and a stranger would:
+a reader, two editors and an admin. Each test is one way a shared server was found to be
+untrustworthy: one user rewriting another's article by its URL (through REST and MCP),
+failed logins never slowed down (programs and the page's form), hostile file names, errors
+naming the wrong field, cross-site form posts, and MCP paying per protocol request.
+"""
+
+import asyncio
+import os
+import sys
+
+import httpx
+import pytest
+
+from conftest import background_process, free_port, http_ready
+
+LOGINS = {"rita": ("pw-rita-1", "reader"), "alice": ("pw-alice-2", "editor"),
+          "bob": ("pw-bob-3", "editor"), "ada": ("pw-ada-4", "admin")}
+MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
+ALICE = """Lighthouse keeper retires after forty years
+Source: Coast Courier
+Date: 2024-05-06
+URL: https://coast.example/lighthouse
+
+Marta Quill retired on Monday after forty years as keeper of the Fennick Point lighthouse.
+The harbour board said the light will be automated in the autumn.
+"""
+BOB = """Lighthouse to be demolished
+Source: Coast Courier
+Date: 2024-05-07
+URL: https://coast.example/lighthouse
+
+The Fennick Point lighthouse will be demolished next year, a developer said on Tuesday.
+"""
+
+
+def login(user: str) -> dict:
+    return {"Authorization": f"Bearer {user}:{LOGINS[user][0]}"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = free_port()
+    data_dir = tmp_path_factory.mktemp("shared-server")
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
+    env.update(NEWSQA_AUTH=",".join(f"{u}:{p}:{r}" for u, (p, r) in LOGINS.items()),
+               NEWSQA_API_RATE_PER_MINUTE="40",  # bursts of 10
+               NEWSQA_LOGIN_FAILURES_PER_MINUTE="5")
+    with background_process(
+            [sys.executable, "-m", "newsqa.cli", "serve", "--port", str(port), "--data-dir",
+             str(data_dir / "data")], data_dir / "server.log", lambda: http_ready(url),
+            what="the app", timeout=240, env=env):
+        yield url
+
+
+def post(url, path, user=None, **options):
+    headers = {**(login(user) if user else {}), **options.pop("headers", {})}
+    return httpx.post(f"{url}{path}", headers=headers, timeout=120, **options)
+
+
+def test_another_editor_cannot_replace_an_article_by_its_url(server):
+    first = post(server, "/api/ingest", "alice", data={"text": ALICE}).json()
+    assert len(first["new"]) == 1
+    second = post(server, "/api/ingest", "bob", data={"text": BOB}).json()
+    assert len(second["new"]) == 1 and not second["updated"], second  # stored beside hers
+    assert any("added by someone else" in w for w in second["warnings"])
+    answer = post(server, "/api/ask", "alice",
+                  json={"question": "Who retired as keeper of the Fennick Point lighthouse?"}).json()
+    assert "Marta Quill" in answer["answer"]
+
+
+def test_a_reader_asks_but_cannot_add(server):
+    refused = post(server, "/api/ingest", "rita", data={"text": ALICE})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "role_forbidden"
+    assert post(server, "/api/ask", "rita", json={"question": "Who retired?"}).status_code == 200
+    followed = post(server, "/api/feeds", "rita", json={"url": "https://coast.example/feed"})
+    assert followed.status_code == 403
+
+
+def _mcp(url: str, user: str, calls: list[tuple[str, dict]]):
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    async def go():
+        async with httpx.AsyncClient(headers=login(user), timeout=120) as http, \
+                streamable_http_client(f"{url}/mcp", http_client=http) as (read, write, _), \
+                ClientSession(read, write) as session:
+            await session.initialize()
+            await session.list_tools()
+            return [await session.call_tool(name, arguments) for name, arguments in calls]
+    return asyncio.run(go())
+
+
+def test_mcp_pastes_are_the_logins_own_and_readers_cannot_paste(server):
+    paste = "Ferry timetable changes\nSource: Coast Courier\nDate: 2024-05-08\n\n" \
+            "The island ferry will sail twice a day from June, the operator said."
+    mine = _mcp(server, "alice", [("add_articles", {"text": paste})])[0]
+    assert mine.structuredContent["new"], mine.content[0].text
+    other = paste.replace("twice a day", "once a week")
+    theirs = _mcp(server, "bob", [("add_articles", {"text": other})])[0]
+    assert theirs.structuredContent["new"] and not theirs.structuredContent["updated"]
+    refused = _mcp(server, "rita", [("add_articles", {"text": paste})])[0]
+    assert refused.isError and "reader" in refused.content[0].text
+    answer = post(server, "/api/ask", "alice",
+                  json={"question": "How often will the island ferry sail from June?"}).json()
+    assert "twice a day" in answer["answer"]
+
+
+def test_mcp_pays_one_token_per_tool_call(server):
+    """40 a minute, bursts of 10: eight calls in one session (plus initialize, list and
+    the notification around them) go through; each request counted would have been 429."""
+    results = _mcp(server, "ada", [("search_news", {"query": "lighthouse"})] * 8)
+    assert len(results) == 8 and not any(r.isError for r in results)
+
+
+def test_hostile_file_names_are_a_422_naming_the_part(server):
+    for name in ("..", "x" * 300 + ".txt"):
+        refused = post(server, "/api/ingest", "alice",
+                       files=[("files", ("ok.txt", b"Title\n\nBody text here.", "text/plain")),
+                              ("files", (name, b"Title\n\nBody text.", "text/plain"))])
+        assert refused.status_code == 422, refused.text[:300]
+        assert refused.json()["error"]["param"] == "files.1"
+
+
+def test_errors_name_the_field_at_fault(server):
+    wrong_type = post(server, "/api/search", "alice", json={"query": 5})
+    assert wrong_type.status_code == 422 and wrong_type.json()["error"]["param"] == "query"
+    not_json = post(server, "/api/ask", "alice", content=b'{"question": "Who retired?",,}',
+                    headers={"Content-Type": "application/json"})
+    assert not_json.status_code == 422 and not_json.json()["error"]["param"] == "body"
+    interval = post(server, "/api/feeds", "alice",
+                    json={"url": "https://coast.example/feed", "every": "often"})
+    assert interval.status_code == 422 and interval.json()["error"]["param"] == "every"
+
+
+def test_cross_site_form_posts_are_refused(server):
+    forged = httpx.post(f"{server}/api/ingest", auth=("alice", LOGINS["alice"][0]),
+                        data={"text": BOB}, headers={"Origin": "https://evil.example"}, timeout=60)
+    assert forged.status_code == 403 and forged.json()["error"]["code"] == "cross_site_request"
+
+
+def test_failed_logins_are_slowed_for_programs_and_the_page_form(server):
+    wrong = [httpx.get(f"{server}/api/stats", timeout=30,
+                       headers={"Authorization": f"Bearer bob:guess-{i}"}).status_code
+             for i in range(7)]
+    assert wrong == [401] * 5 + [429] * 2
+    right_too_soon = httpx.get(f"{server}/api/stats", headers=login("bob"), timeout=30)
+    assert right_too_soon.status_code == 429 and int(right_too_soon.headers["retry-after"]) >= 1
+    assert httpx.get(f"{server}/api/stats", headers=login("alice"), timeout=30).status_code == 200
+    form = [httpx.post(f"{server}/login", data={"username": "ada", "password": f"x{i}"},
+                       timeout=30).status_code for i in range(6)]
+    assert form == [400] * 5 + [429]
+
+
+def test_the_docs_mcp_example_works_with_its_login_header(server):
+    """docs/serving.md's MCP snippet, as written but for the address and the login."""
+    import contextlib
+    import io
+    import re
+
+    from newsqa.settings import REPO_ROOT
+
+    docs = (REPO_ROOT / "docs" / "serving.md").read_text(encoding="utf-8")
+    snippet = re.search(r"## MCP.*?```python\n(.*?)```", docs, re.S).group(1)
+    assert "Authorization" in snippet
+    code = (snippet.replace("http://127.0.0.1:7860", server)
+            .replace("alice:password", f"alice:{LOGINS['alice'][0]}")
+            .replace("What did Putin demand?", "Who retired as keeper of the lighthouse?"))
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "docs/serving.md", "exec"), {})
+    assert "Marta Quill" in printed.getvalue() and "[1]" in printed.getvalue()
+    without = snippet.replace('LOGIN = {"Authorization": "Bearer alice:password"}', "LOGIN = {}")
+    with pytest.raises(BaseException) as refused:
+        exec(compile(without.replace("http://127.0.0.1:7860", server), "docs", "exec"), {})
+    assert "401" in repr(refused.value) + str(getattr(refused.value, "exceptions", ""))
