@@ -139,6 +139,19 @@ def test_stats_health_and_docs(server):
             "/v1/chat/completions", "/v1/models"} <= set(paths)
 
 
+def test_docs_page_loads_swagger_ui_from_this_server(server):
+    """/docs works without internet: its script, style and icon are served here."""
+    page = httpx.get(f"{server}/docs").text
+    linked = re.findall(r"""(?:src|href)=['"]([^'"]+)['"]""", page)
+    assert linked and "cdn" not in page.lower(), linked
+    assert all(link.startswith("/docs/assets/") for link in linked), linked
+    for link in linked:
+        asset = httpx.get(f"{server}{link}")
+        assert asset.status_code == 200 and len(asset.content) > 1000, link
+    assert "SwaggerUIBundle" in httpx.get(f"{server}/docs/assets/swagger-ui-bundle.js").text
+    assert "'/openapi.json'" in page or '"/openapi.json"' in page
+
+
 def test_the_page_still_answers_beside_the_api(server):
     from gradio_client import Client
 
@@ -287,6 +300,163 @@ def test_openai_errors_are_readable_to_the_client(server):
     with pytest.raises(openai.UnprocessableEntityError, match="messages"):
         client.chat.completions.create(model="newsqa", messages=[
             {"role": "user", "content": "Hi"}] * 11)
+
+
+QUESTION = [{"role": "user", "content": "What did Putin demand?"}]
+
+
+def openai_client(url: str):
+    import openai
+
+    return openai.OpenAI(base_url=f"{url}/v1", api_key="none", max_retries=0)
+
+
+def chat(url: str, **body) -> httpx.Response:
+    """A raw request, for values the openai client would not send as given."""
+    return httpx.post(f"{url}/v1/chat/completions",
+                      json={"model": "newsqa", "messages": QUESTION, **body}, timeout=120)
+
+
+@pytest.mark.parametrize("options, param, words", [
+    ({"n": 2}, "n", "send n: 1"),
+    ({"tools": [{"type": "function", "function": {"name": "lookup", "parameters": {}}}]},
+     "tools", "tool_choice: \"none\""),
+    ({"tools": [{"type": "function", "function": {"name": "lookup", "parameters": {}}}],
+      "tool_choice": "required"}, "tools", "calls no tools"),
+    ({"tool_choice": "required"}, "tool_choice", "no tools to call"),
+    ({"functions": [{"name": "lookup", "parameters": {}}]}, "functions", "function_call"),
+    ({"response_format": {"type": "json_object"}}, "response_format", "{\"type\": \"text\"}"),
+    ({"logprobs": True}, "logprobs", "logprobs: false"),
+    ({"top_logprobs": 2}, "top_logprobs", "leave top_logprobs out"),
+    ({"stream_options": {"include_usage": True}}, "stream_options", "\"stream\": true"),
+])
+def test_openai_refuses_options_it_cannot_honour(server, options, param, words):
+    import openai
+
+    with pytest.raises(openai.BadRequestError) as refused:
+        openai_client(server).chat.completions.create(model="newsqa", messages=QUESTION,
+                                                      **options)
+    error = refused.value
+    assert error.status_code == 400 and error.param == param, error.body
+    assert error.type == "invalid_request_error" and error.body["param"] == param
+    assert error.body["message"].startswith(f"{param}: ") and words in error.body["message"]
+
+
+def test_openai_accepts_the_values_it_honours(server):
+    reply = openai_client(server).chat.completions.create(
+        model="newsqa", messages=QUESTION, n=1, logprobs=False, temperature=0.2, seed=7,
+        response_format={"type": "text"}, tool_choice="none",
+        tools=[{"type": "function", "function": {"name": "lookup", "parameters": {}}}])
+    assert DEMAND in reply.choices[0].message.content
+    assert reply.choices[0].finish_reason == "stop" and len(reply.choices) == 1
+
+
+def test_openai_max_tokens_cuts_the_reply_with_finish_reason_length(server):
+    client = openai_client(server)
+    full = client.chat.completions.create(model="newsqa", messages=QUESTION)
+    cut = client.chat.completions.create(model="newsqa", messages=QUESTION, max_tokens=6)
+    text = cut.choices[0].message.content
+    assert cut.choices[0].finish_reason == "length"
+    assert text and full.choices[0].message.content.startswith(text)
+    assert len(text) < len(full.choices[0].message.content) / 4
+    assert 0 < cut.usage.completion_tokens <= 6 < full.usage.completion_tokens
+    newer = client.chat.completions.create(model="newsqa", messages=QUESTION,
+                                           max_completion_tokens=6)
+    assert newer.choices[0].message.content == text
+    both = client.chat.completions.create(model="newsqa", messages=QUESTION, max_tokens=40,
+                                          max_completion_tokens=6)
+    assert both.choices[0].message.content == text  # the smaller limit
+    roomy = client.chat.completions.create(model="newsqa", messages=QUESTION, max_tokens=4000)
+    assert roomy.choices[0].finish_reason == "stop"
+    assert roomy.choices[0].message.content == full.choices[0].message.content
+
+
+def test_openai_max_tokens_is_honoured_when_streamed(server):
+    client = openai_client(server)
+    cut = client.chat.completions.create(model="newsqa", messages=QUESTION, max_tokens=6)
+    chunks = list(client.chat.completions.create(model="newsqa", messages=QUESTION,
+                                                 max_tokens=6, stream=True))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == \
+        cut.choices[0].message.content
+    assert chunks[-1].choices[0].finish_reason == "length"
+
+
+@pytest.mark.parametrize("field", ["max_tokens", "max_completion_tokens"])
+@pytest.mark.parametrize("value", [0, -3, "5", 2.5])
+def test_openai_token_limits_must_be_positive_integers(server, field, value):
+    response = chat(server, **{field: value})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["param"] == field
+    assert response.json()["error"]["message"].startswith(f"{field}: ")
+
+
+def test_openai_stop_ends_the_reply_before_the_stop_text(server):
+    client = openai_client(server)
+    full = client.chat.completions.create(model="newsqa", messages=QUESTION)
+    content = full.choices[0].message.content
+    assert "Sources:" in content
+    stopped = client.chat.completions.create(model="newsqa", messages=QUESTION,
+                                             stop=["No such text", "Sources:"])
+    assert stopped.choices[0].message.content == content[:content.index("Sources:")]
+    assert stopped.choices[0].finish_reason == "stop"
+
+
+def test_openai_usage_counts_prompt_and_completion_tokens(server):
+    client = openai_client(server)
+    short = client.chat.completions.create(model="newsqa", messages=QUESTION).usage
+    assert short.prompt_tokens > 0 and short.completion_tokens > 0
+    assert short.total_tokens == short.prompt_tokens + short.completion_tokens
+    longer = client.chat.completions.create(model="newsqa", messages=[
+        {"role": "system", "content": "Answer from the news articles, with citations."},
+        *QUESTION]).usage
+    assert longer.prompt_tokens > short.prompt_tokens  # every message's text is counted
+    assert longer.completion_tokens == short.completion_tokens
+
+
+def test_openai_include_usage_sends_a_usage_chunk_before_done(server):
+    client = openai_client(server)
+    usage = client.chat.completions.create(model="newsqa", messages=QUESTION).usage
+    chunks = list(client.chat.completions.create(
+        model="newsqa", messages=QUESTION, stream=True, stream_options={"include_usage": True}))
+    last = chunks[-1]
+    assert last.choices == [] and last.usage is not None
+    assert (last.usage.prompt_tokens, last.usage.completion_tokens, last.usage.total_tokens) == (
+        usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
+    assert all(c.usage is None for c in chunks[:-1])
+    plain = list(client.chat.completions.create(model="newsqa", messages=QUESTION, stream=True))
+    assert all(c.choices and c.usage is None for c in plain)
+
+
+@pytest.mark.parametrize("body, param", [
+    ({"stream": "yes"}, "stream"),
+    ({"stream": 1}, "stream"),
+    ({"stream": True, "stream_options": {"include_usage": "yes"}}, "stream_options.include_usage"),
+    ({"logprobs": "false"}, "logprobs"),
+])
+def test_openai_booleans_are_strict(server, body, param):
+    response = chat(server, **body)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["param"] == param and error["message"].startswith(f"{param}: "), error
+    assert "valid boolean" in error["message"]
+
+
+def test_openai_filters_are_used_and_unknown_keys_named(server):
+    import openai
+
+    client = openai_client(server)
+    before = client.chat.completions.create(model="newsqa", messages=QUESTION,
+                                            extra_body={"filters": {"as_of": "2022-01-27"}})
+    assert before.newsqa["abstained"] and before.citations == []
+    with pytest.raises(openai.UnprocessableEntityError) as refused:
+        client.chat.completions.create(model="newsqa", messages=QUESTION,
+                                       extra_body={"filters": {"colour": "red"}})
+    assert refused.value.param == "filters.colour"
+    assert "unknown field" in refused.value.body["message"]
+    with pytest.raises(openai.UnprocessableEntityError) as bad_date:
+        client.chat.completions.create(model="newsqa", messages=QUESTION,
+                                       extra_body={"filters": {"since": "last week"}})
+    assert bad_date.value.param == "filters.since" and "YYYY-MM-DD" in bad_date.value.message
 
 
 def test_langchain_chat_openai_invokes_and_streams(server):

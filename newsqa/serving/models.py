@@ -9,7 +9,7 @@ starts, and /docs shows every field and limit. The limits come from `Settings`
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StringConstraints
 
 from newsqa.settings import Settings
 
@@ -37,6 +37,22 @@ class ChatMessage(BaseModel):
             return " ".join(str(p.get("text", "")) for p in self.content
                             if isinstance(p, dict) and p.get("type") in ("text", "input_text"))
         return self.content or ""
+
+
+PositiveInt = Annotated[int, Field(strict=True, ge=1)]
+# OpenAI's `stop` is one text or a list of up to 4; one is read as a list of one, so an
+# error names `stop` or `stop.N` rather than a branch of a union.
+StopTexts = Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=200)]],
+                      BeforeValidator(lambda value: [value] if isinstance(value, str) else value),
+                      Field(max_length=4)]
+
+
+class StreamOptions(BaseModel):
+    """OpenAI's `stream_options`; only `include_usage` is offered."""
+
+    model_config = ConfigDict(extra="forbid")
+    include_usage: StrictBool = Field(
+        False, description="Send a last chunk with `usage` (and `choices: []`) before [DONE].")
 
 
 @dataclass(frozen=True)
@@ -75,11 +91,34 @@ def request_models(settings: Settings) -> RequestModels:
         filters: Filters = Field(default_factory=Filters)
 
     class ChatCompletionRequest(BaseModel):
-        """OpenAI's chat completion request; other OpenAI fields are accepted and ignored."""
+        """OpenAI's chat completion request. The options below are honoured or, when this
+        server cannot honour them, refused with 400 naming them (newsqa/serving/openai_api.py);
+        sampling options (temperature, top_p, seed, penalties, ...) are accepted and have no
+        effect, since answers are quoted or verified, not sampled."""
 
         model_config = ConfigDict(extra="allow")
         model: str = Field("newsqa", max_length=200)
         messages: list[ChatMessage] = Field(min_length=1, max_length=2 * turns + 4)
-        stream: bool = False
+        stream: StrictBool = False
+        stream_options: StreamOptions | None = Field(None, description="Only with `stream: true`.")
+        max_tokens: PositiveInt | None = Field(
+            None, description="Cut the reply to this many tokens (finish_reason \"length\").")
+        max_completion_tokens: PositiveInt | None = Field(
+            None, description="As max_tokens; with both, the smaller is used.")
+        stop: StopTexts | None = Field(
+            None, description="Cut the reply before the first of these (a text or up to 4).")
+        n: PositiveInt | None = Field(None, description="1 only.")
+        tools: list[dict[str, Any]] | None = Field(
+            None, description="Refused unless tool_choice is \"none\": no tools are called.")
+        tool_choice: str | dict[str, Any] | None = None
+        functions: list[dict[str, Any]] | None = Field(
+            None, description="Refused unless function_call is \"none\".")
+        function_call: str | dict[str, Any] | None = None
+        response_format: dict[str, Any] | None = Field(
+            None, description="{\"type\": \"text\"} only.")
+        logprobs: StrictBool | None = Field(None, description="false only.")
+        top_logprobs: int | None = Field(None, description="Refused: no token probabilities.")
+        filters: Filters | None = Field(
+            None, description="newsqa's own: which articles may be used, as in /api/ask.")
 
     return RequestModels(AskRequest, SearchRequest, ChatCompletionRequest)

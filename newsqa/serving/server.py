@@ -9,6 +9,7 @@ documented way to sit beside other routes), all served by one uvicorn server:
     /v1/chat/completions  /v1/models                            OpenAI (newsqa/serving/openai_api.py)
     /mcp                                                        MCP (newsqa/serving/mcp_tools.py)
     /docs  /openapi.json                                        the API's documentation
+    /docs/assets                                                Swagger UI's script and style
     everything else                                             the page and /gradio_api
 
 The page keeps Gradio's login form; the program routes take the same `NEWSQA_AUTH`
@@ -65,9 +66,10 @@ def build_server(blocks, assistant, settings: Settings, credentials, gate, watch
             yield
 
     app = FastAPI(title="newsqa", version=version, description=DESCRIPTION,
-                  docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json",
                   lifespan=lifespan)
     install(app)
+    add_offline_docs(app)
     # Documents the bearer login in /docs (its "Authorize" button); ProgramGuard enforces it.
     documented = {"dependencies": [Depends(HTTPBearer(auto_error=False))]} if credentials else {}
     app.include_router(api_router(assistant, gate, ingest_gate, models, **documented))
@@ -88,6 +90,31 @@ def build_server(blocks, assistant, settings: Settings, credentials, gate, watch
                         css=PAGE_CSS, show_error=False, server_name=settings.host,
                         server_port=settings.port)
     return app
+
+
+def add_offline_docs(app) -> None:
+    """/docs with Swagger UI's script, style and icon served from here, not from a CDN, so
+    the page works on a machine without internet. The files come from the installed
+    `fastapi-offline` package (its `static` folder), through FastAPI's documented
+    `get_swagger_ui_html`; /docs/assets is under /docs, so it takes the same login."""
+    from pathlib import Path
+
+    import fastapi_offline
+    from fastapi import Request
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+
+    assets = Path(fastapi_offline.__file__).parent / "static"
+    app.mount("/docs/assets", StaticFiles(directory=assets), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs(request: Request):
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{root}/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}/docs/assets/swagger-ui.css",
+            swagger_favicon_url=f"{root}/docs/assets/favicon.png")
 
 
 def check_port_free(host: str, port: int) -> None:
