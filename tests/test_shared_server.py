@@ -175,3 +175,29 @@ def test_the_docs_mcp_example_works_with_its_login_header(server):
     with pytest.raises(BaseException) as refused:
         exec(compile(without.replace("http://127.0.0.1:7860", server), "docs", "exec"), {})
     assert "401" in repr(refused.value) + str(getattr(refused.value, "exceptions", ""))
+
+
+def test_nothing_about_the_index_before_the_page_login(server):
+    """The login screen itself, and nothing else: `/` names no source or title of the index
+    (Gradio embeds its API description there), and Gradio's own routes that answer without
+    a login elsewhere want one here."""
+    home = httpx.get(f"{server}/", timeout=30)
+    assert home.status_code == 200
+    for secret in ("Coast Courier", "Lighthouse keeper", "Kremlin", "The Week"):
+        assert secret not in home.text
+    for method, path in [("GET", "/gradio_api/startup-events"), ("GET", "/gradio_api/heartbeat/x1"),
+                         ("POST", "/gradio_api/cancel"), ("POST", "/gradio_api/reset"),
+                         ("GET", "/gradio_api/info"), ("GET", "/config")]:
+        answer = httpx.request(method, f"{server}{path}", timeout=30)
+        assert answer.status_code in (401, 403, 404), (path, answer.status_code, answer.text[:200])
+        assert "Coast Courier" not in answer.text
+    assert httpx.get(f"{server}/gradio_api/login_check", timeout=30).status_code == 401
+
+
+def test_a_logged_in_page_client_still_answers(server):
+    from gradio_client import Client
+
+    client = Client(f"{server}/", auth=("alice", LOGINS["alice"][0]), verbose=False)
+    reply = str(client.predict("Who retired as keeper of the lighthouse?", "", "", [], "",
+                               api_name="/chat"))
+    assert "Marta Quill" in reply

@@ -35,7 +35,8 @@ def build_app(assistant: NewsAssistant, gate=None, watcher=None, role_of=None):
 
     live = LiveStats(assistant.store, assistant.keyword)
     with gr.Blocks(title="newsqa", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
-        page = layout(live.current(), ingest=assistant.settings.ui_ingest)
+        page = layout(live.current(), ingest=assistant.settings.ui_ingest,
+                      private=role_of is not None)
         wire(page, assistant, live, app, gate, watcher, role_of=role_of)
     return app
 

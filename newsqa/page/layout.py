@@ -109,13 +109,18 @@ class Page:
     feeds_tab: object = None
 
 
-def layout(stats: CorpusStats, *, ingest: bool) -> Page:
-    """Place the page's components; call inside `with gr.Blocks(...)`."""
+def layout(stats: CorpusStats, *, ingest: bool, private: bool = False) -> Page:
+    """Place the page's components; call inside `with gr.Blocks(...)`.
+
+    `private` (a server with logins): nothing about the index is built into the page, whose
+    API description Gradio hands out before the login; the stats line and the source menu
+    are filled when a logged-in page loads."""
     import gradio as gr
 
     gr.Markdown("# newsqa\nAsk about the indexed news articles. Every answer cites the "
                 "passages it comes from; when the articles do not say, it tells you so.")
-    stats_box = gr.HTML(stats_html(stats), elem_id="corpus-stats", js_on_load=None)
+    stats_box = gr.HTML(notice_html("Reading the index…") if private else stats_html(stats),
+                        elem_id="corpus-stats", js_on_load=None)
     asked = gr.State([])
     pending = gr.State("")
     adding = {}
@@ -158,7 +163,8 @@ def layout(stats: CorpusStats, *, ingest: bool) -> Page:
                                                placeholder="any date", elem_id="filter-until")
                         # Custom values: a source added since this page (or an API
                         # client's session) was loaded is still a valid filter.
-                        sources = gr.Dropdown(choices=list(stats.sources), value=[],
+                        sources = gr.Dropdown(choices=[] if private else list(stats.sources),
+                                              value=[],
                                               multiselect=True, allow_custom_value=True,
                                               label="Sources", elem_id="filter-sources",
                                               info="Leave empty for all sources")

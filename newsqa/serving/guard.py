@@ -48,6 +48,31 @@ PAGE_LOGIN = ("/login", "/login/")  # Gradio's login form posts here
 EDITS = {("POST", "/api/ingest"), ("POST", "/api/feeds"), ("DELETE", "/api/feeds"),
          ("POST", "/api/feeds/poll")}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Gradio's own routes the login screen needs before anyone is logged in; every other
+# /gradio_api route (queue, heartbeat, startup-events, cancel, reset, info, files) wants
+# a logged-in page, though Gradio answers some of them without one.
+PAGE_API = "/gradio_api/"
+PAGE_OPEN = {"login_check", "app_id", "user", "token"}
+
+
+def page_user(gradio_app, scope) -> str | None:
+    """The user a page's Gradio session cookie belongs to (None: not logged in). Gradio
+    keeps its sessions in `App.tokens`, set by its /login under `access-token-<cookie_id>`."""
+    if gradio_app is None:
+        return None
+    from starlette.requests import Request
+
+    cookies = Request(scope).cookies
+    token = (cookies.get(f"access-token-{gradio_app.cookie_id}")
+             or cookies.get(f"access-token-unsecure-{gradio_app.cookie_id}"))
+    return gradio_app.tokens.get(token) if token else None
+
+
+def needs_page_login(path: str) -> bool:
+    if not path.startswith(PAGE_API):
+        return False
+    name = path[len(PAGE_API):].strip("/").split("/", 1)[0]
+    return name not in PAGE_OPEN
 
 
 def is_protected(path: str) -> bool:
@@ -162,8 +187,9 @@ def _tool_calls(body: bytes) -> int:
 
 class ProgramGuard:
     def __init__(self, app, *, logins, json_limit: int, upload_limit: int,
-                 rate_per_minute: int = 0, failures_per_minute: int = 5):
+                 rate_per_minute: int = 0, failures_per_minute: int = 5, page_user=None):
         self.app = app
+        self.page_user = page_user  # scope -> the logged-in page user, or None
         self.logins = login_book(logins)
         self.json_limit = json_limit
         self.upload_limit = upload_limit
@@ -214,6 +240,11 @@ class ProgramGuard:
         path = scope.get("path", "") if scope["type"] == "http" else ""
         if self.failures.enabled and path in PAGE_LOGIN and scope.get("method") == "POST":
             await self._page_login(scope, receive, send)
+            return
+        if (self.logins and self.page_user is not None and scope["type"] == "http"
+                and needs_page_login(path) and self.page_user(scope) is None):
+            await _send_json(send, 401, "Log in on the page first.",
+                             kind="authentication_error", code="unauthorized")
             return
         if scope["type"] != "http" or not is_protected(path):
             await self.app(scope, receive, send)

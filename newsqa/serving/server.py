@@ -39,13 +39,14 @@ def build_server(blocks, assistant, settings: Settings, credentials, gate, watch
     """The outer FastAPI app: program routes, their guard, and the page mounted at '/'."""
     import gradio as gr
     from fastapi import Depends, FastAPI
+    from starlette.routing import Mount
     from fastapi.security import HTTPBearer
 
     from newsqa import __version__ as version
     from newsqa.serving.rest import api_router
     from newsqa.serving.rest_feeds import feeds_router
     from newsqa.serving.errors import install
-    from newsqa.serving.guard import ProgramGuard, login_book
+    from newsqa.serving.guard import ProgramGuard, login_book, page_user
     from newsqa.serving.models import request_models
     from newsqa.auth import is_loopback
     from newsqa.gate import AnswerGate
@@ -78,7 +79,9 @@ def build_server(blocks, assistant, settings: Settings, credentials, gate, watch
     app.router.routes.extend(mcp_app.routes)  # /mcp
     upload_limit = upload_limit_bytes(settings)
     book = login_book(credentials)
+    mounted = {}  # the page's Gradio app, once mounted below: its sessions say who is logged in
     app.add_middleware(ProgramGuard, logins=book,
+                       page_user=lambda scope: page_user(mounted.get("app"), scope),
                        json_limit=settings.api_max_body_kb * 1024,
                        upload_limit=upload_limit * settings.max_ingest_files + 1024 * 1024,
                        rate_per_minute=settings.api_rate_per_minute,
@@ -89,6 +92,8 @@ def build_server(blocks, assistant, settings: Settings, credentials, gate, watch
                         max_file_size=upload_limit,
                         css=PAGE_CSS, show_error=False, server_name=settings.host,
                         server_port=settings.port)
+    mounted["app"] = next(route.app for route in app.routes
+                          if isinstance(route, Mount) and route.path == "")
     return app
 
 
