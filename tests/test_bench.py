@@ -49,3 +49,5 @@ def test_bench_reports_every_headline_figure(tmp_path):
     assert (tmp_path / "out" / "scaling.png").stat().st_size > 10_000
     assert json.loads((tmp_path / "out" / "bench.json").read_text())["by_size"].keys() == {"1500", "3000"}
     assert result["cold_start_s"] > 0 and result["cold_start_ask_s"] > 0
+    # the address answers (the loading page) before the first answer can be given
+    assert 0 < result["cold_start_page_s"] <= result["cold_start_s"]

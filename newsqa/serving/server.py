@@ -15,6 +15,8 @@ documented way to sit beside other routes), all served by one uvicorn server:
 The page keeps Gradio's login form; the program routes take the same `NEWSQA_AUTH`
 logins as a bearer token or HTTP Basic, and have their body limits, in `guard.py`. All
 answers, the page's included, share one limit (newsqa/gate.py) of the page's size.
+`serve` listens before it loads anything (newsqa/serving/starting.py): the port answers
+with a loading page at once, and with the page once the models and the index are ready.
 """
 
 import contextlib
@@ -23,6 +25,7 @@ import logging
 import socket
 import threading
 import time
+from dataclasses import dataclass
 
 from newsqa.errors import NewsqaError
 from newsqa.settings import Settings
@@ -180,14 +183,45 @@ class RunningServer:
 def serve(settings: Settings, *, with_samples: bool = True, block: bool = True):
     """Start the UI, with the program routes beside it on the same port (newsqa/serving/server.py).
     A non-loopback bind without credentials stops here, before any model loads
-    (newsqa/auth.py); there are no share links."""
+    (newsqa/auth.py); there are no share links. The port answers at once, with a loading
+    page, while the models and the index load (newsqa/serving/starting.py)."""
+    from newsqa.auth import launch_credentials
+    from newsqa.serving.starting import StartingApp
+
+    credentials = launch_credentials(settings)
+    shell = StartingApp()
+    server = RunningServer(shell, settings.host, settings.port).start()
+    print(f"Starting: {server.local_url} answers now and opens the page once the models and "
+          "the index are loaded…", flush=True)
+    try:
+        app = build_everything(settings, credentials, with_samples=with_samples)
+    except BaseException as error:
+        shell.failed(f"The server could not start: {error}")
+        server.close()
+        raise
+    shell.ready(app.server)
+    server.watcher = start_watching(app.watcher) if settings.watch_feeds else None
+    print(f"Ready: open {server.local_url} in a browser (Ctrl+C stops it). Programs: "
+          f"{server.local_url}docs", flush=True)
+    if block:
+        server.block_thread()
+    return server
+
+
+@dataclass
+class BuiltApp:
+    server: object  # the outer FastAPI app
+    watcher: object  # the feed watcher, started by `serve` when NEWSQA_WATCH_FEEDS is on
+
+
+def build_everything(settings: Settings, credentials, *, with_samples: bool) -> BuiltApp:
+    """The assistant (models, index), the page and the routes, ready to serve."""
     from newsqa.assistant.chain import NewsAssistant
-    from newsqa.auth import LoginBook, launch_credentials
+    from newsqa.auth import LoginBook
     from newsqa.gate import AnswerGate, queue_limits
     from newsqa.index.watch import FeedWatcher
     from newsqa.page.app import build_app, ensure_sample_articles
 
-    credentials = launch_credentials(settings)
     assistant = NewsAssistant(settings)  # loads the language model too, if one is set
     if with_samples:
         ensure_sample_articles(assistant)
@@ -198,15 +232,9 @@ def serve(settings: Settings, *, with_samples: bool = True, block: bool = True):
     book = LoginBook(credentials) if credentials else None
     app = build_app(assistant, gate, watcher, role_of=book.role_of if book else None)
     app.queue(default_concurrency_limit=concurrency, max_size=max_queue)
-    server = RunningServer(build_server(app, assistant, settings, credentials, gate,
-                                        watcher if settings.watch_feeds else None),
-                           settings.host, settings.port).start()
-    server.watcher = start_watching(watcher) if settings.watch_feeds else None
-    print(f"Ready: open {server.local_url} in a browser (Ctrl+C stops it). Programs: "
-          f"{server.local_url}docs", flush=True)
-    if block:
-        server.block_thread()
-    return server
+    server = build_server(app, assistant, settings, credentials, gate,
+                          watcher if settings.watch_feeds else None)
+    return BuiltApp(server, watcher)
 
 
 def start_watching(watcher):
