@@ -20,6 +20,7 @@ from langchain_core.documents import Document
 from newsqa.assistant.cite import Claim, cite
 from newsqa.assistant.furniture import is_furniture
 from newsqa.assistant.quantities import Quantity, quantities_in
+from newsqa.assistant.stated_days import StatedDay, days_in
 from newsqa.assistant.result import Disagreement, ReportedValue, StoryInfo, StoryItem
 from newsqa.assistant.story import (
     MIN_WORDS, LeadSentence, StoryAnswerer, StoryReply, display_day, event_day, lead_sentences, shortlist)
@@ -58,6 +59,7 @@ class _Said:
     sentence: LeadSentence
     score: float
     quantities: list[Quantity]
+    days: list[StatedDay] = ()
 
     @property
     def published(self) -> str:
@@ -159,10 +161,12 @@ class SourceComparer:
         flat = [(o, c) for o, group in candidates.items() for c in group]
         scores = self.stories.cross_encoder.score(topic, [c.text for _, c in flat]) if flat else []
         counts = quantities_in([c.text for _, c in flat])
+        days = days_in([c.text for _, c in flat],
+                       [as_date(c.document.metadata.get("published")) for _, c in flat])
         said: dict[str, list[_Said]] = {o: [] for o in candidates}
-        for (outlet, candidate), score, quantities in zip(flat, scores, counts):
+        for (outlet, candidate), score, quantities, stated in zip(flat, scores, counts, days):
             if score >= self.min_relevance:
-                said[outlet].append(_Said(outlet, candidate, float(score), quantities))
+                said[outlet].append(_Said(outlet, candidate, float(score), quantities, stated))
         return said
 
     def _compose(self, outlets: list[str], said: dict[str, list[_Said]], info: StoryInfo,
@@ -192,15 +196,17 @@ class SourceComparer:
             lines.append([Claim("\n**Where they differ**")])
             for about, values in disagreements:
                 line = [Claim(f"- {about}:")]
-                for k, (outlet, item, quantity) in enumerate(values):
-                    at = item.sentence.start + quantity.start
-                    line.append(Claim(f"{outlet} “{quantity.text}”", item.sentence.document,
-                                      at, at + len(quantity.text)))
+                for k, (outlet, item, fact) in enumerate(values):
+                    at = item.sentence.start + fact.start
+                    worded = f"“{fact.text}”" if fact.shown == fact.text else fact.shown
+                    line.append(Claim(f"{outlet} {worded}", item.sentence.document,
+                                      at, at + len(fact.text)))
                     if k < len(values) - 1:
                         line.append(Claim(";"))
                 lines.append(line)
         elif len(reporting) > 1:
-            lines.append([Claim("\nNo figure differs between them in the sentences compared.")])
+            lines.append([Claim("\nNo figure or date differs between them in the sentences "
+                                "compared.")])
         text, citations = _cite_lines(lines)
         number = {c.chunk_id: c.n for c in citations}
         items = [StoryItem(date=(event_day(s.sentence.text, s.sentence.document) or None)
@@ -208,8 +214,8 @@ class SourceComparer:
                            text=s.sentence.text, n=number[s.sentence.document.metadata["chunk_id"]],
                            sources=[outlet]) for outlet, s in shown]
         found = [Disagreement(about=about, values=[ReportedValue(
-            source=outlet, value=quantity.text, n=number[item.sentence.document.metadata["chunk_id"]],
-            date=item.published[:10] or None) for outlet, item, quantity in values])
+            source=outlet, value=fact.shown, n=number[item.sentence.document.metadata["chunk_id"]],
+            date=item.published[:10] or None) for outlet, item, fact in values])
             for about, values in disagreements]
         return StoryReply(text, citations, items, info, best, found)
 
@@ -229,12 +235,17 @@ def _best_said(said: list[_Said]) -> list[_Said]:
 
 
 def _disagreements(outlets: list[str], said: dict[str, list[_Said]]):
-    """Facts with a figure from two or more outlets that differs: each outlet's latest."""
-    latest: dict[tuple, dict[str, tuple[_Said, Quantity]]] = {}
+    """Facts with a figure or a day from two or more outlets that differs: each outlet's
+    latest."""
+    latest: dict[tuple, dict[str, tuple[_Said, Quantity | StatedDay]]] = {}
     for outlet in outlets:
         for item in sorted(said[outlet], key=lambda s: (s.published, s.sentence.start)):
             for quantity in item.quantities:
-                latest.setdefault((quantity.what, quantity.event), {})[outlet] = (item, quantity)
+                latest.setdefault(("count", quantity.what, quantity.event), {})[outlet] = (
+                    item, quantity)
+            for stated in item.days:
+                latest.setdefault(("day", stated.subject, stated.event), {})[outlet] = (
+                    item, stated)
     found = []
     for by_outlet in latest.values():
         if len(by_outlet) < 2:

@@ -19,7 +19,7 @@ _SCALES = {"hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "tri
 _NOT_COUNTS = {"DATE", "TIME", "ORDINAL"}
 _HEDGES = {"advmod", "quantmod", "amod"}  # "at least", "nearly", "more than": shown with it
 _UNITS = {"$": "dollars", "%": "percent", "£": "pounds", "€": "euros"}
-_SAYING = {"say", "report", "tell", "announce", "state", "add", "note", "confirm", "estimate"}
+SAYING_VERBS = {"say", "report", "tell", "announce", "state", "add", "note", "confirm", "estimate"}
 _VAGUE = {"one", "a", "an", "dozens", "hundreds", "thousands", "millions", "several", "few"}
 
 
@@ -35,6 +35,10 @@ class Quantity:
 
     def same_fact(self, other: "Quantity") -> bool:
         return self.what == other.what and self.event == other.event
+
+    @property
+    def shown(self) -> str:
+        return self.text
 
     def differs(self, other: "Quantity") -> bool:
         return abs(self.value - other.value) > 1e-9 * max(abs(self.value), abs(other.value), 1)
@@ -67,7 +71,7 @@ def _verb_above(token):
             return None
         node = node.head
         if node.pos_ == "VERB":
-            return None if node.lemma_.lower() in _SAYING else node
+            return None if node.lemma_.lower() in SAYING_VERBS else node
     return None
 
 

@@ -105,18 +105,20 @@ class StoryInfo(BaseModel):
 
 
 class ReportedValue(BaseModel):
-    """One outlet's figure for a fact, as it words it, cited."""
+    """One outlet's figure or day for a fact, as it words it, cited."""
 
     source: str
-    value: str = Field(description="The figure as the outlet gives it (\"at least 12\").")
+    value: str = Field(description="The figure as the outlet gives it (\"at least 12\"), or the "
+                                   "day it gives, with its words (\"March 4, 2024 (“on Monday”)\").")
     n: int = Field(description="The citation whose passage gives it.")
     date: str | None = Field(None, description="The report's publication day, YYYY-MM-DD.")
 
 
 class Disagreement(BaseModel):
-    """A fact the outlets give different figures for (each outlet's latest report)."""
+    """A fact the outlets give different figures or days for (each outlet's latest report)."""
 
-    about: str = Field(description="What is counted, in the reports' words (\"people killed\").")
+    about: str = Field(description="What is counted or dated, in the reports' words "
+                                   "(\"people killed\", \"strike began\").")
     values: list[ReportedValue]
 
 

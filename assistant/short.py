@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 
 from langchain_core.documents import Document
 
+from newsqa.assistant.aliases import alias_key, named_in
 from newsqa.assistant.asks import Asked, asked_for, singular
 from newsqa.assistant.nlp import parse, parse_many
 from newsqa.assistant.roles import Gap, fit, gap_of
@@ -184,6 +185,7 @@ def _day_and_time(doc) -> list:
 
 def candidates(question: str, evidence: list[Evidence], gap: Gap | None = None) -> list[Candidate]:
     asked = set(content_stems(question))
+    named = named_in(question)  # "US" in the question: "U.S." is no answer either
     gap = gap if gap is not None else gap_of(parse(question))
     docs = parse_many([e.sentence for e in evidence])
     found: list[Candidate] = []
@@ -205,6 +207,8 @@ def candidates(question: str, evidence: list[Evidence], gap: Gap | None = None) 
             stems = set(content_stems(text))
             if not stems or stems <= asked or text.lower() in _PRONOUNS:
                 continue  # nothing new, or only the question's own words
+            if named and alias_key(text) in named:
+                continue  # the question's own name, spelled another way
             if len(tokens) > _PHRASE_TOKENS:
                 continue
             start = item.start + tokens.start_char

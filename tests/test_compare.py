@@ -132,3 +132,58 @@ def test_a_filter_bounds_the_comparison(assistant):
     assert answer.kind == "compare_sources"
     assert {s for i in answer.items for s in i.sources} <= {"Harbour Gazette", "Coast Herald"}
     assert not answer.disagreements
+
+
+def test_days_are_read_with_what_happened_and_to_whom():
+    from datetime import date
+
+    from newsqa.assistant.stated_days import days_in
+
+    (monday,), (tuesday,), said, (again,) = days_in(
+        ["The port strike began on Monday, union leaders said.",
+         "The strike began on Tuesday at the container terminal.",
+         "Officials said on Friday that the talks had failed.",
+         "The strike began on March 4."], [date(2024, 3, 6)] * 4)
+    assert (monday.day, monday.event, monday.subject) == (date(2024, 3, 4), "begin", "strike")
+    assert monday.text == "on Monday" and monday.same_fact(tuesday) and monday.differs(tuesday)
+    assert said == []  # the day of a saying is not the day of the event
+    assert not monday.differs(again)  # "on Monday" in a Wednesday report is March 4
+
+
+STRIKE = {
+    "strike-gazette.txt": """Dock workers walk out at Port Selby
+Source: Harbour Gazette
+Date: 2024-03-06
+
+The dock strike at Port Selby began on Monday after pay talks collapsed, the union said.
+Container ships are queuing outside the harbour.
+""",
+    "strike-times.txt": """Port Selby dockers strike over pay
+Source: Island Times
+Date: 2024-03-07
+
+The dock strike at Port Selby began on Tuesday, according to the port authority.
+Container ships are queuing outside the harbour as the strike goes on.
+""",
+}
+
+
+def test_outlets_that_date_the_same_event_differently_are_shown_differing(tmp_path, embedder,
+                                                                          reranker):
+    from newsqa.settings import Settings
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in STRIKE.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data")
+    ingest([folder], settings, embedder=embedder)
+    strike = NewsAssistant(settings, embedder=embedder, cross_encoder=reranker)
+    answer = strike.ask("How did the Harbour Gazette and the Island Times report the Port Selby strike?")
+    assert answer.kind == "compare_sources"
+    (differ,) = [d for d in answer.disagreements if "strike" in d.about]
+    values = {v.source: v.value for v in differ.values}
+    assert values == {"Harbour Gazette": "March 4, 2024 (“on Monday”)",
+                      "Island Times": "March 5, 2024 (“on Tuesday”)"}
+    for value in differ.values:
+        assert value.value.split("“")[1].rstrip("”)") in answer.citations[value.n - 1].quote

@@ -183,3 +183,34 @@ def test_prompt_echoes_and_embellishments_are_not_shown_as_supported(sample_assi
     assert answer.generation.mode == "fallback"  # the quoted answer is shown instead
     assert reply not in answer.answer
     assert reason in answer.generation.dropped[0].reason
+
+
+@pytest.fixture(scope="module")
+def alias_assistant(tmp_path_factory, embedder, reranker):
+    folder = tmp_path_factory.mktemp("aliases")
+    rows = [{"id": "a1", "title": "Texas passes water law", "source": "Plains Post",
+             "published": "2024-04-02", "text": "The U.S. state of Texas passed a law on "
+             "Monday that caps how much groundwater farms may pump. Governor Ellen Marsh signed "
+             "it the same day."},
+            {"id": "a2", "title": "Team USA falls in the final", "source": "Sports Wire",
+             "published": "2024-04-03", "text": "The United States lost to Canada 3-1 in the "
+             "hockey final on Sunday, the first defeat for the American team this year."}]
+    (folder / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    settings = Settings(data_dir=folder / "data")
+    ingest([folder / "a.jsonl"], settings, embedder=embedder)
+    return NewsAssistant(settings, embedder=embedder, cross_encoder=reranker)
+
+
+@pytest.mark.parametrize("question, named", [
+    ("Which US state passed a law capping groundwater pumping?", "U.S."),
+    ("Team USA lost to which country in the hockey final?", "The United States"),
+])
+def test_the_short_answer_is_not_the_questions_name_spelled_another_way(alias_assistant,
+                                                                         question, named):
+    from newsqa.assistant.short import ShortAnswerer
+
+    state = alias_assistant.chain.invoke({"question": question})
+    scored = ShortAnswerer(min_score=0.0).scored(question, state.reranked)
+    texts = {c.text.lower() for _, group, _ in scored for c in group}
+    assert named.lower() not in texts and "united states" not in texts
+    assert texts, "other candidates remain"
