@@ -10,9 +10,14 @@ strictly increasing in a process), and every deleted row leaves a tombstone with
 `seq` in a small second collection (`<collection>-deletions`) written *before* the row is
 deleted. "What changed since S" is then two indexed metadata queries, never a scan, and it
 works the same against an embedded store and a Chroma server shared by several machines.
+
+A server can want a token and hold several tenants and databases (a `chroma run` behind a
+token-checking proxy, distributed Chroma, Chroma Cloud): `ChromaAccess` carries them, and
+opening the store turns each way that can fail into one message naming the setting to fix.
 """
 
 import re
+import string
 import threading
 import time
 from dataclasses import dataclass
@@ -22,13 +27,15 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from newsqa.errors import IndexMismatchError, StoreError
+from newsqa.errors import IndexMismatchError, StoreAccessError, StoreError
 from newsqa.index.article import Article
 from newsqa.index.chunk import Passage
 from newsqa.index.filters import PassageFilter, day_number, source_key
 from newsqa.index.owners import owner_of
 
 if TYPE_CHECKING:  # annotations only: opening the store needs neither module loaded
+    from pydantic import SecretStr
+
     from newsqa.index.embed import TextEmbedder
     from newsqa.settings import Settings
 
@@ -56,31 +63,187 @@ class StoredPassage:
     published_at: str | None = None  # to the minute, UTC, when the source gave it
 
 
-def _client(data_dir: Path, chroma_url: str | None):
+DEFAULT_TENANT = "default_tenant"  # chromadb.config's defaults, without importing chromadb
+DEFAULT_DATABASE = "default_database"
+TOKEN_HEADERS = ("Authorization", "X-Chroma-Token")  # chromadb.auth.token_authn's two
+
+
+@dataclass(frozen=True)
+class ChromaAccess:
+    """How newsqa identifies itself to a Chroma server and where its collection lives there.
+
+    A token is what an authenticated deployment asks for (a server behind a token-checking
+    proxy, distributed Chroma, Chroma Cloud); tenant and database let several indexes share
+    one server without seeing each other. The token stays a SecretStr: never in a repr."""
+
+    token: "SecretStr | None" = None
+    token_header: str = "Authorization"
+    tenant: str = DEFAULT_TENANT
+    database: str = DEFAULT_DATABASE
+
+    @property
+    def place(self) -> str:
+        """' (tenant T, database D)' when not Chroma's defaults, for messages."""
+        if (self.tenant, self.database) == (DEFAULT_TENANT, DEFAULT_DATABASE):
+            return ""
+        return f" (tenant {self.tenant}, database {self.database})"
+
+
+def _auth_headers(access: ChromaAccess) -> dict[str, str]:
+    """The header carrying the token, as chromadb's TokenAuthClientProvider sends it:
+    `Authorization: Bearer TOKEN`, or `X-Chroma-Token: TOKEN`."""
+    if access.token is None:
+        return {}
+    token = access.token.get_secret_value()
+    allowed = set(string.ascii_letters + string.digits + string.punctuation)
+    if not token or not set(token) <= allowed:  # what chromadb accepts; never echo the token
+        raise StoreError("NEWSQA_CHROMA_TOKEN may hold only ASCII letters, digits and "
+                         "punctuation (no spaces): check what was copied into it.")
+    if access.token_header not in TOKEN_HEADERS:
+        raise StoreError(f"NEWSQA_CHROMA_TOKEN_HEADER must be one of {', '.join(TOKEN_HEADERS)}, "
+                         f"not {access.token_header!r}.")
+    if access.token_header == "Authorization":
+        return {"Authorization": f"Bearer {token}"}
+    return {access.token_header: token}
+
+
+def _client(data_dir: Path, chroma_url: str | None, access: ChromaAccess = ChromaAccess()):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if chroma_url:
-        parts = urlsplit(chroma_url)
-        ssl = parts.scheme == "https"
-        try:
-            return chromadb.HttpClient(host=parts.hostname, port=parts.port or (443 if ssl else 8000),
-                                       ssl=ssl, settings=chroma_settings)
-        except Exception as error:  # connection refused, wrong port, not a Chroma server...
-            raise StoreError(
-                f"Cannot reach the Chroma server at {chroma_url} ({error}). Start it with "
-                f"`chroma run --path DIR --host {parts.hostname} --port {parts.port or 8000}`, "
-                "or unset NEWSQA_CHROMA_URL to use the embedded store in the data folder."
-            ) from error
+        return _server_client(chroma_url, access)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=chroma_settings)
+        return chromadb.PersistentClient(path=str(data_dir / "chroma"),
+                                         settings=ChromaSettings(anonymized_telemetry=False))
     except Exception as error:  # chroma raises many kinds; the user needs one message
         hint = (" Chroma writes to its files even to answer questions: make the folder writable "
                 f"(chmod -R u+w {data_dir}) or copy it somewhere writable and point --data-dir "
                 "there." if "readonly" in str(error).replace("-", "").lower() else "")
         raise StoreError(f"Cannot open the index folder {data_dir}: {error}.{hint}") from error
+
+
+def _address(chroma_url: str) -> tuple[str, int, bool]:
+    """(host, port, TLS) of a checked NEWSQA_CHROMA_URL; the port defaults as Chroma's does."""
+    parts = urlsplit(chroma_url)
+    ssl = parts.scheme == "https"
+    return parts.hostname or "", parts.port or (443 if ssl else 8000), ssl
+
+
+def _server_client(chroma_url: str, access: ChromaAccess):
+    """A client of the server's tenant and database, or one StoreError saying what to fix.
+
+    A missing database is created (as a missing collection is): an index on a new database
+    needs no step outside newsqa. A missing tenant is not: tenants belong to the server's
+    administrator (on Chroma Cloud, to the account), and a mistyped one should stop here."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    headers = _auth_headers(access)
+    host, port, ssl = _address(chroma_url)
+
+    def connect():
+        return chromadb.HttpClient(
+            host=host, port=port, ssl=ssl, headers=dict(headers),
+            settings=ChromaSettings(anonymized_telemetry=False),
+            tenant=access.tenant, database=access.database)
+
+    try:
+        return connect()
+    except Exception as error:  # the cause decides the message (and whether to create)
+        _create_database_or_explain(chroma_url, access, headers, error)
+    try:
+        return connect()
+    except Exception as error:
+        raise _cannot_open(chroma_url, access, error) from error
+
+
+def _cannot_open(chroma_url: str, access: ChromaAccess, error: Exception) -> StoreError:
+    return StoreError(f"Cannot open the Chroma server at {chroma_url}{access.place}: {error}. "
+                      "Check NEWSQA_CHROMA_URL, NEWSQA_CHROMA_TENANT and NEWSQA_CHROMA_DATABASE "
+                      "(names: 3-512 letters, digits, '.', '_' or '-').")
+
+
+def _admin_settings(chroma_url: str, headers: dict[str, str]):
+    """chromadb settings for an AdminClient of `chroma_url` (it takes no host or headers)."""
+    from chromadb.config import Settings as ChromaSettings
+
+    host, port, ssl = _address(chroma_url)
+    return ChromaSettings(
+        anonymized_telemetry=False, chroma_api_impl="chromadb.api.fastapi.FastAPI",
+        chroma_server_host=host, chroma_server_http_port=port, chroma_server_ssl_enabled=ssl,
+        chroma_server_headers=dict(headers))
+
+
+def _not_found(lookup) -> bool:
+    """Whether an AdminClient lookup answers "not found" (any other failure: False)."""
+    from chromadb.errors import NotFoundError
+
+    try:
+        lookup()
+    except NotFoundError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+def _create_database_or_explain(chroma_url: str, access: ChromaAccess, headers: dict[str, str],
+                                error: Exception) -> None:
+    """After `error` opening the server: create the database if that is what was missing,
+    else raise the StoreError naming the cause and the setting to fix."""
+    import chromadb
+
+    _check_access(chroma_url, headers, error)
+    admin = chromadb.AdminClient(_admin_settings(chroma_url, headers))
+    if _not_found(lambda: admin.get_tenant(access.tenant)):
+        raise StoreError(
+            f"The Chroma server at {chroma_url} has no tenant {access.tenant} "
+            "(NEWSQA_CHROMA_TENANT). Have the server's administrator create it "
+            f"(`chromadb.AdminClient(...).create_tenant('{access.tenant}')`; on Chroma Cloud, "
+            "in the dashboard), or unset NEWSQA_CHROMA_TENANT for the default tenant."
+        ) from error
+    if not _not_found(lambda: admin.get_database(access.database, tenant=access.tenant)):
+        raise _cannot_open(chroma_url, access, error) from error
+    try:
+        admin.create_database(access.database, tenant=access.tenant)
+    except Exception as refused:
+        raise StoreError(
+            f"The Chroma server at {chroma_url} has no database {access.database} in tenant "
+            f"{access.tenant} (NEWSQA_CHROMA_DATABASE), and creating it failed: {refused}. "
+            "Create it with a token allowed to (`chromadb.AdminClient(...).create_database("
+            f"'{access.database}', tenant='{access.tenant}')`; on Chroma Cloud, in the "
+            "dashboard), or set NEWSQA_CHROMA_DATABASE to an existing one."
+        ) from refused
+
+
+def _check_access(chroma_url: str, headers: dict[str, str], error: Exception) -> None:
+    """Raise the StoreError for an unreachable server or a refused token, if it is either.
+
+    Asked with plain HTTP because a proxy's 401 page reaches chromadb only as text. The
+    request is the one chromadb's client makes first (`/api/v2/auth/identity`): a Chroma
+    server with authentication may answer its heartbeat without a token."""
+    import httpx
+
+    try:
+        status = httpx.get(f"{chroma_url}/api/v2/auth/identity", headers=headers,
+                           timeout=10).status_code
+    except httpx.HTTPError:
+        host, port, _ = _address(chroma_url)
+        raise StoreError(
+            f"Cannot reach the Chroma server at {chroma_url} ({error}). Start it "
+            f"with `chroma run --path DIR --host {host} --port {port}`, "
+            "or unset NEWSQA_CHROMA_URL to use the embedded store in the data folder."
+        ) from error
+    if status in (401, 403):
+        said = "sent no token" if not headers else "its token was refused"
+        raise StoreAccessError(
+            f"The Chroma server at {chroma_url} refused access (HTTP {status}): newsqa {said}. "
+            "Set NEWSQA_CHROMA_TOKEN to a token the server (or its proxy) accepts"
+            + ("" if not headers else ", and NEWSQA_CHROMA_TOKEN_HEADER to the header it reads "
+               "(Authorization or X-Chroma-Token)") + "."
+        ) from None
 
 
 class _Sequence:
@@ -163,20 +326,22 @@ def _is_content_id(article_id: str) -> bool:
 
 class PassageStore:
     def __init__(self, data_dir: Path, *, collection: str, model_name: str, dimension: int,
-                 chroma_url: str | None = None, rebuild: bool = False):
+                 chroma_url: str | None = None, access: ChromaAccess = ChromaAccess(),
+                 rebuild: bool = False):
         """Open (or create) the collection; `rebuild=True` first deletes what it holds.
 
-        With `chroma_url` the passages live on that Chroma server; `data_dir` still holds
-        the keyword index and the ingest lock.
+        With `chroma_url` the passages live on that Chroma server, in the tenant and
+        database of `access` (which also carries the token); `data_dir` still holds the
+        keyword index and the ingest lock.
         """
         self.data_dir = Path(data_dir)
         self.model_name = model_name
         self.dimension = dimension
-        self.location = (f"the Chroma server at {chroma_url}" if chroma_url
+        self.location = (f"the Chroma server at {chroma_url}{access.place}" if chroma_url
                          else str(self.data_dir))
         self.collection_name = collection
         self.embedded = not chroma_url
-        self._client = _client(self.data_dir, chroma_url)
+        self._client = _client(self.data_dir, chroma_url, access)
         if rebuild:
             self.drop()
         self._collection = self._open_collection()
@@ -466,5 +631,12 @@ def open_store(settings: "Settings", embedder: "TextEmbedder", *,
     """The passage store `settings` name, for vectors made by `embedder` (both paths use it)."""
     return PassageStore(
         settings.data_dir, collection=settings.collection, model_name=embedder.name,
-        dimension=embedder.dimension, chroma_url=settings.chroma_url, rebuild=rebuild,
+        dimension=embedder.dimension, chroma_url=settings.chroma_url,
+        access=chroma_access(settings), rebuild=rebuild,
     )
+
+
+def chroma_access(settings: "Settings") -> ChromaAccess:
+    """The token, tenant and database `settings` name for a Chroma server."""
+    return ChromaAccess(token=settings.chroma_token, token_header=settings.chroma_token_header,
+                        tenant=settings.chroma_tenant, database=settings.chroma_database)

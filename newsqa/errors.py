@@ -30,6 +30,11 @@ class StoreError(NewsqaError):
     """The vector store cannot be opened or reached."""
 
 
+class StoreAccessError(StoreError):
+    """The Chroma server refused newsqa's token, or got none (the message names
+    NEWSQA_CHROMA_TOKEN and the server, never the token)."""
+
+
 class IndexBusyError(StoreError):
     """Another ingest holds the data folder (the message names it and says to wait)."""
 

@@ -62,6 +62,19 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="Use a Chroma server (`chroma run`), e.g. http://127.0.0.1:8001, "
                           "instead of the embedded store in data_dir.")
+    # An authenticated Chroma (a server behind a token-checking proxy, distributed Chroma,
+    # Chroma Cloud): only used with chroma_url. index/store.py `_client` sends them.
+    chroma_token: SecretStr | None = Field(
+        None, description="Token sent to the Chroma server with every request (never logged).")
+    chroma_token_header: Literal["Authorization", "X-Chroma-Token"] = Field(
+        "Authorization", description="How the token travels: Authorization (as `Bearer TOKEN`) "
+                                     "or X-Chroma-Token (as is; Chroma Cloud's header).")
+    chroma_tenant: str = Field(
+        "default_tenant", description="Chroma tenant holding the database (created by the "
+                                      "server's administrator, never by newsqa).")
+    chroma_database: str = Field(
+        "default_database", description="Chroma database holding the collection; created in "
+                                        "the tenant when missing.")
 
     embedding_model: str = Field(
         default_factory=minilm_int8_model,
@@ -162,6 +175,22 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"NEWSQA_CHROMA_URL must look like http://HOST:PORT, not {value!r}")
         return value.strip().rstrip("/")
+
+    @field_validator("chroma_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value):
+        # Checked where it is used (index/store.py `_auth_headers`): a ValidationError would
+        # print the rejected value, and this one is a secret.
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return None if text is None or not str(text).strip() else str(text).strip()
+
+    @field_validator("chroma_tenant", "chroma_database")
+    @classmethod
+    def _check_chroma_name(cls, value: str, info) -> str:
+        if not value.strip():
+            raise ValueError(f"NEWSQA_{info.field_name.upper()} must not be empty (unset it for "
+                             "Chroma's default)")
+        return value.strip()
 
     @field_validator("allow_private_urls", mode="before")
     @classmethod
