@@ -13,11 +13,10 @@ own sanitiser is a second line of defence, not the first.
 
 import html
 import re
+from datetime import date
 from urllib.parse import urlsplit
 
 from newsqa.assistant.age import published_age
-from datetime import date
-
 from newsqa.assistant.result import Answer, Citation, StoryItem
 
 _MARKER = re.compile(r"\[\d+\]")  # our inline citation markers, kept as they are

@@ -96,6 +96,27 @@ def test_article_text_in_the_list_and_timeline_is_escaped(page):
     assert "unpaid overtime &lt;script&gt;" in shown
 
 
+def test_hostile_items_stay_text_in_the_chat_and_panel():
+    from newsqa.assistant.result import Answer, Citation, StoryItem
+    from newsqa.present import chat_messages, sources_html
+
+    from test_app import assert_inert, render_markdown
+
+    hostile = f'<img src=x onerror="{PWN}"> [x](javascript:{PWN}) **bold**'
+    answer = Answer(question="Give me a timeline of it", abstained=False, kind="timeline",
+                    answer=f"Timeline, 1 development from 1 article:\n\n- **May 1, 2023** "
+                           f"(Gazette): {hostile} [1]",
+                    items=[StoryItem(date="2023-05-01", text=hostile, n=1,
+                                     sources=[f"<script>{PWN}</script>"])],
+                    citations=[Citation(n=1, title="t", quote=hostile, article_id="a",
+                                        chunk_id="c")])
+    chat = render_markdown(chat_messages(answer)[0]["content"])
+    found = assert_inert(chat, {"p", "ul", "li", "strong"})
+    assert "May 1, 2023" in found.text and hostile in found.text  # as text, asterisks too
+    assert_inert(sources_html(answer), {"div", "p", "q", "ol", "li", "time", "span",
+                                        "blockquote", "details", "summary", "mark"})
+
+
 def test_a_timeline_in_the_chat_is_dated_there_and_in_the_sources_panel(page):
     _, handlers = page
     question = "Give me a timeline of the Zanzibar ferry"

@@ -181,7 +181,7 @@ def build_mcp(assistant: NewsAssistant, gate: AnswerGate, ingest_gate: AnswerGat
             raise ValueError("Give either story (an id from list_stories) or topic (what the "
                              "story is about), not " + ("both." if story else "neither."))
         day = day_argument("since", since)
-        kind = timeline_ask("", day).kind
+        kind = "since" if day else "timeline"  # as timeline_ask words it
         if story:
             reply = await gate.run(lambda: assistant.story_answerer.timeline(story, since=day))
             if reply is None:
