@@ -21,7 +21,7 @@ from langchain_core.documents import Document
 from newsqa.assistant.cite import Claim, cite
 from newsqa.assistant.furniture import is_furniture
 from newsqa.assistant.result import StoryInfo, StoryItem
-from newsqa.assistant.storyask import StoryAsk
+from newsqa.assistant.storyask import StoryAsk, timeline_ask
 from newsqa.assistant.words import content_stems
 from newsqa.index.eventdates import as_date, day_in
 from newsqa.index.filters import PassageFilter
@@ -142,6 +142,21 @@ def display_day(day: date | None) -> str:
     return f"{day:%B} {day.day}, {day.year}" if day else "undated"
 
 
+def development_of(candidate: LeadSentence, score: float) -> Development:
+    """A lead sentence as its article's development: dated, with its article's outlet."""
+    return Development(event_day(candidate.text, candidate.document), candidate.text,
+                       candidate.start, candidate.end, score, candidate.document,
+                       [candidate.document.metadata.get("source") or "unknown source"])
+
+
+def story_info(story: Story, members) -> StoryInfo:
+    """What an answer says of its story: the members it read, their origins and outlets."""
+    return StoryInfo(id=story.id, title=story.title, articles=len(members),
+                     origins=len({a.origin for a in members}),
+                     sources=sorted({a.source for a in members if a.source}),
+                     first=story.first, last=story.last)
+
+
 class StoryAnswerer:
     def __init__(self, stories: StoryIndex, store: PassageStore, cross_encoder, embedder, *,
                  min_relevance: float = 0.0):
@@ -183,6 +198,48 @@ class StoryAnswerer:
         if best < self.min_relevance:
             return None
         return self._compose(ask, story, members, merged, best)
+
+    def timeline(self, story_id: str, *, since: date | None = None,
+                 filters: PassageFilter | None = None) -> StoryReply | None:
+        """The timeline of the story with this id (as `StoryIndex.stories()` lists them),
+        or what is new in it since `since`; None when no story has that id.
+
+        Why: a reader who picks a story from a list (the page's Stories tab, an agent's
+        `list_stories`) has named the story but no topic, so no search chooses it and no
+        question scores the sentences: every article the filters admit tells its own
+        development, the lead sentence most about its own headline, however low the
+        cross-encoder scores it. A story whose articles have no news sentence (or none the
+        filters admit) is a reply with no items that says so.
+        """
+        story = self.stories.story(story_id)
+        if story is None:
+            return None
+        filters = filters or PassageFilter()
+        members = [a for a in story.articles if filters.admits(a.published, a.source)]
+        members = sorted(members, key=lambda a: (a.published or "", a.article_id))[-MAX_ARTICLES:]
+        ask = timeline_ask(story.title, since)
+        developments = self._headline_developments(members)
+        if not developments:
+            return StoryReply(f"No news sentence in the leads of this story's articles"
+                              f"{' that the filters admit' if filters.active else ''}.", [], [],
+                              story_info(story, members), 0.0)
+        merged = self._merge(developments)
+        return self._compose(ask, story, members, merged, max(d.score for d in merged))
+
+    def _headline_developments(self, members) -> list[Development]:
+        """Each member's development: the lead sentence most about its own headline (what
+        that article reports), its first news sentence when it has no headline."""
+        by_article: dict[str, list[LeadSentence]] = {}
+        for candidate in lead_sentences(self.store, members):
+            by_article.setdefault(candidate.document.metadata["article_id"], []).append(candidate)
+        found: list[Development] = []
+        for candidates in by_article.values():
+            title = str(candidates[0].document.metadata.get("title") or "").strip()
+            scores = (self.cross_encoder.score(title, [c.text for c in candidates]) if title
+                      else np.zeros(len(candidates)))
+            best = int(np.argmax(scores))
+            found.append(development_of(candidates[best], float(scores[best])))
+        return found
 
     def _developments(self, topic: str, members) -> list[Development]:
         candidates = shortlist(topic, lead_sentences(self.store, members), MAX_PAIRS)

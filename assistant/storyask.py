@@ -122,3 +122,12 @@ def story_ask(question: str, today: date | None = None) -> StoryAsk | None:
 
 def _clean(topic: str) -> str:
     return topic.strip(" ,;:-–—\"'“”")
+
+
+def timeline_ask(topic: str, since: date | None = None) -> StoryAsk:
+    """The request "Give me a timeline of <topic>", or with `since` "What's new on <topic>
+    since <day>?", for callers that name the topic and day themselves (the MCP
+    `story_timeline` tool, the page's Stories tab) instead of wording a question."""
+    if since is None:
+        return StoryAsk("timeline", topic)
+    return StoryAsk("since", topic, since)

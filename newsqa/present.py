@@ -13,16 +13,18 @@ own sanitiser is a second line of defence, not the first.
 
 import html
 import re
+from datetime import date
 from urllib.parse import urlsplit
 
 from newsqa.assistant.age import published_age
-from newsqa.assistant.result import Answer, Citation
+from newsqa.assistant.result import Answer, Citation, StoryItem
 
 _MARKER = re.compile(r"\[\d+\]")  # our inline citation markers, kept as they are
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]~|])")
 _MARKER_FOLLOWED = re.compile(r"(\[\d+\])([(:\[])")  # would start a link or a link definition
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n")
 _LEADING_BOLD = re.compile(r"\*\*([^*\n]+?)\*\*")  # the short answer's bold, at the start
+STORY_KINDS = ("timeline", "latest", "since")  # answers whose items are dated developments
 
 
 def safe_url(url: str | None) -> str | None:
@@ -212,11 +214,34 @@ def by_article(citations: list[Citation]) -> list[list[Citation]]:
 def answer_markdown(answer: Answer) -> str:
     """The answer for the chat. A short answer (the fact asked for) leads it in bold; its
     text is escaped like the rest, so only our own `**` ever makes bold."""
+    if answer.kind in STORY_KINDS and answer.items:
+        return story_markdown(answer)
     text = answer.answer or ""
     lead = _LEADING_BOLD.match(text) if getattr(answer, "short_answer", None) else None
     if lead is None:
         return markdown_text(text)
     return f"**{markdown_text(lead.group(1))}**{markdown_text(text[lead.end():])}"
+
+
+def item_day(day: str | None) -> str:
+    """'2023-03-06' → 'March 6, 2023' (as the answer text writes it); 'undated' for None."""
+    if not day:
+        return "undated"
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        return day
+    return f"{parsed:%B} {parsed.day}, {parsed.year}"
+
+
+def story_markdown(answer: Answer) -> str:
+    """A timeline, the latest or what is new since, for the chat: the answer's first line,
+    then one list item per development, its day in bold (our own `**`, the article's words
+    escaped), its outlets, the quoted sentence and its [n]."""
+    head = (answer.answer or "").split("\n\n", 1)[0]
+    lines = [f"- **{item_day(item.date)}** ({markdown_text(', '.join(item.sources))}): "
+             f"{markdown_text(item.text)} [{int(item.n)}]" for item in answer.items]
+    return markdown_text(head) + "\n\n" + "\n".join(lines)
 
 
 def _quote_markdown(label: str, text: str) -> str:
@@ -353,6 +378,8 @@ def sources_html(answer: Answer, *, filters: str = "") -> str:
                 f"{escape_html(answer.answer)}</p></div>")
     notes = "".join(f'<p class="nq-note">{escape_html(line)}</p>'
                     for line in (generation_line(answer), confidence_line(answer)) if line)
+    if answer.kind in STORY_KINDS and answer.items:
+        notes += story_items_html(answer.items)
     body = "".join(article_html(group, passages, answer.answer)
                    for group in by_article(answer.citations))
     return f'<div class="nq-sources">{head}{notes}{body}</div>'
@@ -361,3 +388,20 @@ def sources_html(answer: Answer, *, filters: str = "") -> str:
 def notice_html(text: str, *, kind: str = "info") -> str:
     """A short message in the panel (placeholder, progress, error), escaped."""
     return f'<div class="nq-notice nq-{escape_html(kind)}">{escape_html(text)}</div>'
+
+
+def story_items_html(items: list[StoryItem]) -> str:
+    """A story's developments as a dated list: each item's day, its outlets, and the
+    sentence it quotes with its [n] (escaped: sentences and outlet names are article text).
+    The day and [n] are also data-attributes, for tests and scripts."""
+    return f'<ol class="nq-timeline">{"".join(_item_html(item) for item in items)}</ol>'
+
+
+def _item_html(item: StoryItem) -> str:
+    day = escape_html(item.date or "")
+    when = f' datetime="{day}"' if day else ""
+    return (f'<li class="nq-item" data-date="{day}" data-n="{int(item.n)}">'
+            f'<time class="nq-day"{when}>{escape_html(item_day(item.date))}</time> '
+            f'<span class="nq-item-sources">{escape_html(", ".join(item.sources))}</span>'
+            f'<blockquote class="nq-passage">{escape_html(item.text)} '
+            f'<span class="nq-item-n">[{int(item.n)}]</span></blockquote></li>')

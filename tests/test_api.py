@@ -499,7 +499,8 @@ def test_mcp_tools_answer_with_citations(server):
         ("ask_news", {"question": "What about Macron?", "history": ["What did Putin demand?"]}),
         ("ask_news", {"question": "x" * 301}),
     ])
-    assert names == {"ask_news", "search_news", "add_articles"}
+    assert names == {"ask_news", "search_news", "add_articles", "list_stories",
+                     "story_timeline"}
     assert not answer.isError
     text = answer.content[0].text
     assert DEMAND in text and "[1]" in text and f"[1] {TITLE}" in text
@@ -519,6 +520,75 @@ def test_mcp_add_articles_then_ask(server):
     ])
     assert not added.isError and added.structuredContent["new"], added.content[0].text
     assert "nine weeks" in answer.content[0].text
+
+
+def test_mcp_lists_stories_and_reads_a_timeline_by_id_or_topic(server):
+    """The sample is one article; a story of four (one a wire copy) is added first."""
+    from test_stories import FERRY
+
+    added = httpx.post(f"{server}/api/ingest", files=[
+        ("files", (name, FERRY[name].encode(), "text/plain"))
+        for name in ("ferry-plan.txt", "ferry-budget.txt")],
+        data={"text": FERRY["ferry-launch.txt"]}, timeout=120)
+    assert added.status_code == 200 and len(added.json()["new"]) == 3, added.text
+    wire = httpx.post(f"{server}/api/ingest", data={"text": FERRY["ferry-budget-wire.txt"]},
+                      timeout=120)
+    assert len(wire.json()["new"]) == 1, wire.text
+    rest = httpx.get(f"{server}/api/stories", timeout=60).json()["stories"]
+
+    _, (listed, recent, by_id, since, by_topic, nothing) = mcp_calls(server, [
+        ("list_stories", {}),
+        ("list_stories", {"since": "2023-03-20", "limit": 5}),
+        ("story_timeline", {"story": rest[0]["id"]}),
+        ("story_timeline", {"story": rest[0]["id"], "since": "2023-03-10"}),
+        ("story_timeline", {"topic": "the Zanzibar ferry"}),
+        ("story_timeline", {"topic": "the Mars sample return mission"}),
+    ])
+    assert listed.structuredContent == {"stories": rest}  # what GET /api/stories lists
+    story = listed.structuredContent["stories"][0]
+    assert (story["articles"], story["origins"]) == (4, 3)
+    assert f"id {story['id']}" in listed.content[0].text and "4 articles, 3 independent" in \
+        listed.content[0].text
+    assert [s["id"] for s in recent.structuredContent["stories"]] == [story["id"]]
+
+    assert not by_id.isError, by_id.content[0].text
+    content = by_id.structuredContent
+    assert content["kind"] == "timeline" and content["story"]["id"] == story["id"]
+    assert content["story"]["sources"] == ["Coast Herald", "Harbour Gazette", "Island Times"]
+    assert content["story"]["origins"] == 3
+    assert [i["date"] for i in content["items"]] == ["2023-03-06", "2023-03-14", "2023-03-23"]
+    assert sorted(content["items"][1]["sources"]) == ["Coast Herald", "Island Times"]
+    text = by_id.content[0].text
+    assert ("2023-03-14 — The Stone Town council approved a budget of 41 million shillings "
+            "for the new Zanzibar ferry to Pemba on Tuesday. [2] — Coast Herald, Island Times"
+            in text)
+    assert "Sources:\n[1] Council proposes new Zanzibar ferry to Pemba — Harbour Gazette" in text
+    assert since.structuredContent["kind"] == "since"
+    assert [i["date"] for i in since.structuredContent["items"]] == ["2023-03-14", "2023-03-23"]
+
+    assert by_topic.structuredContent["story"]["id"] == story["id"]
+    assert [i["date"] for i in by_topic.structuredContent["items"]] == [
+        "2023-03-06", "2023-03-14", "2023-03-23"]
+    assert not nothing.isError and nothing.structuredContent["story"] is None
+    assert "No story in the index is about" in nothing.content[0].text
+
+
+@pytest.mark.parametrize("arguments, words", [
+    ({}, "Give either story"),
+    ({"story": "s1", "topic": "ferry"}, "not both"),
+    ({"story": "s-none"}, "story: no story has the id 's-none'"),
+    ({"topic": "ferry", "since": "soon"}, "since: cannot read 'soon'"),
+])
+def test_mcp_story_timeline_errors_name_the_argument(server, arguments, words):
+    _, (result,) = mcp_calls(server, [("story_timeline", arguments)])
+    assert result.isError and words in result.content[0].text, result.content[0].text
+
+
+def test_mcp_list_stories_refuses_a_bad_date_or_limit(server):
+    _, (date, limit) = mcp_calls(server, [("list_stories", {"since": "next week"}),
+                                          ("list_stories", {"limit": 0})])
+    assert date.isError and "since: cannot read 'next week'" in date.content[0].text
+    assert limit.isError and "limit" in limit.content[0].text
 
 
 # --- the README's snippets, as written ------------------------------------------------

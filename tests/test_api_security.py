@@ -131,7 +131,8 @@ def test_mcp_client_with_the_login_and_without(server):
             return {t.name for t in listed.tools}, answer.content[0].text
 
     names, text = asyncio.run(tools(BEARER))
-    assert names == {"ask_news", "search_news"}  # no add_articles: ingest is off
+    # no add_articles: ingest is off
+    assert names == {"ask_news", "search_news", "list_stories", "story_timeline"}
     assert "[1]" in text and "legally binding security guarantees" in text
     with pytest.raises(BaseException) as refused:
         asyncio.run(tools({}))

@@ -36,7 +36,8 @@ URL:  JaVaScRiPt:alert(1)
 The harbour pilots of Port Vesna walked out on Friday in support of the lighthouse keepers, \
 <iframe src="javascript:{PWN}"></iframe> leaving forty ships at anchor.
 """
-AREAS = "#chat, #sources-panel, #ingest-summary, #corpus-stats, #filter-sources"
+AREAS = ("#chat, #sources-panel, #ingest-summary, #corpus-stats, #filter-sources, "
+         "#stories-list, #story-timeline")
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +147,20 @@ def test_hostile_articles_stay_inert(app_url, tmp_path):
         expect(page.get_by_role("option", name=re.compile("Gazette"))).to_be_visible(timeout=STEP_MS)
         page.screenshot(path=str(artifacts_dir() / "xss-source-menu.png"), full_page=True)
         assert_inert(page, dialogs, "question and source menu")
+
+        # The Stories tab lists the hostile story and shows its timeline, as text.
+        page.get_by_role("tab", name="Stories").click()
+        page.locator("#stories-scope").get_by_text("All").click()
+        listed = page.locator("#stories-list .nq-stories-table")
+        expect(listed).to_contain_text(f"<script>{PWN}</script> Lighthouse keepers",
+                                       timeout=STEP_MS)
+        page.locator("#story-choice input[role='combobox']").click()
+        page.get_by_role("option", name=re.compile("Lighthouse keepers")).first.click()
+        timeline = page.locator("#story-timeline .nq-story")
+        expect(timeline.locator(".nq-item").first).to_contain_text("unpaid overtime",
+                                                                   timeout=ANSWER_MS)
+        page.screenshot(path=str(artifacts_dir() / "xss-story-timeline.png"), full_page=True)
+        assert_inert(page, dialogs, "stories list and timeline")
 
 
 def open_app_with(page, url: str):

@@ -1,17 +1,19 @@
-"""The page's events: what happens on a question, an example click, "Add", the Feeds tab's
-buttons, page load and the refresh timer.
+"""The page's events: what happens on a question, an example click, "Add", the Stories and
+Feeds tabs' buttons, page load and the refresh timer.
 
 `wire()` attaches them to the components of a `Page` (layout.py), inside the caller's
 `gr.Blocks`. The handlers only move values between the page and the work, which lives in
-`ask.py` (answering), `add.py` (ingesting) and `feeds.py` (following feeds). Their
-names matter: tests find the events by handler name (`respond`, `chat_api`, `add_articles`,
-`follow_feed`, `unfollow_feed`, `poll_feeds`, `tick`, `refresh_stats`).
+`ask.py` (answering), `add.py` (ingesting), `stories.py` (the stories and a timeline) and
+`feeds.py` (following feeds). Their names matter: tests find the events by handler name
+(`respond`, `chat_api`, `add_articles`, `list_stories`, `show_story`, `follow_feed`,
+`unfollow_feed`, `poll_feeds`, `tick`, `refresh_stats`).
 
 Asking is two steps: `start` shows the question at once and clears the box (no queue),
 then `respond` streams the answer into the chat and the sources panel. Both answer events
 (the page's and `/chat`) share `concurrency_id="answer"`, so they have one limit.
 """
 
+from contextlib import nullcontext
 from pathlib import Path
 
 from newsqa.assistant.chain import NewsAssistant
@@ -25,6 +27,7 @@ from newsqa.page.add import ingest_summary_html
 from newsqa.page.ask import answer_turns, filters_note, panel_html, user_questions
 from newsqa.page.feeds import feeds_panel, follow_notice, poll_now_notice, unfollow_notice
 from newsqa.page.layout import EXAMPLES, PANEL_PLACEHOLDER, Page
+from newsqa.page.stories import listed_stories, stories_list_html, story_choices, timeline_html
 
 
 def roles(role_of=None):
@@ -171,6 +174,8 @@ def wire(page: Page, assistant: NewsAssistant, live: LiveStats, app, gate=None,
     if page.timer is not None:
         page.timer.tick(refresh_stats, None, [page.stats_box], queue=False,
                         show_progress="hidden", api_visibility="undocumented")
+    if page.stories_list is not None:
+        wire_stories(page, app, assistant, live, gate)
     if page.follow is not None:
         wire_feeds(page, app, settings, watcher, role)
     if page.add_tab is not None and role_of is not None:
@@ -180,6 +185,39 @@ def wire(page: Page, assistant: NewsAssistant, live: LiveStats, app, gate=None,
 
         app.load(show_tabs, None, [page.add_tab, page.feeds_tab], queue=False,
                  api_visibility="undocumented", show_progress="hidden")
+
+
+def wire_stories(page: Page, app, assistant: NewsAssistant, live: LiveStats,
+                 gate=None) -> None:
+    """The Stories tab: the list (on load, on Refresh and when the scope changes) and the
+    chosen story's timeline. Every login may read them; a timeline scores sentences with
+    the cross-encoder, so it holds a slot of `gate` and queues with the answers."""
+    import gradio as gr
+
+    def list_stories(scope: str, chosen: str | None):
+        """(the list, the story menu): the choice is kept while its story is listed."""
+        stories, since = listed_stories(assistant.stories, scope, live.current().latest,
+                                        assistant.recency.today())
+        choices = story_choices(stories)
+        kept = chosen if chosen in {story_id for _, story_id in choices} else None
+        return stories_list_html(stories, since), gr.Dropdown(choices=choices, value=kept)
+
+    def show_story(story_id: str | None):
+        if not story_id:
+            return timeline_html(None)
+        with gate.slot() if gate is not None else nullcontext():
+            reply = assistant.story_answerer.timeline(story_id)
+        return timeline_html(reply, story_id)
+
+    listed = dict(fn=list_stories, inputs=[page.stories_scope, page.story_choice],
+                  outputs=[page.stories_list, page.story_choice], queue=False,
+                  api_visibility="undocumented", show_progress="hidden")
+    app.load(**listed)
+    page.stories_refresh.click(**listed)
+    page.stories_scope.change(**listed)
+    page.story_choice.change(show_story, [page.story_choice], [page.story_timeline],
+                             concurrency_id="answer", api_visibility="undocumented",
+                             show_progress="minimal")
 
 
 def wire_feeds(page: Page, app, settings, watcher=None, role=None) -> None:

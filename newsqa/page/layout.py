@@ -3,14 +3,16 @@
 `layout()` places the components inside the caller's `gr.Blocks` and returns them as a
 `Page`, with no behaviour attached: the events that make them work are in `events.py`.
 Tabs: "Ask" (chat, question box, examples, filters, and the sources panel beside the
-chat) and, unless the index is read-only, "Add articles" and "Feeds" (follow a feed, see
-what its polls brought). A timer refreshes the stats line (and the feeds table) while the
+chat), "Stories" (the biggest stories, and the dated timeline of the one chosen) and,
+unless the index is read-only, "Add articles" and "Feeds" (follow a feed, see what its
+polls brought). A timer refreshes the stats line (and the feeds table) while the
 page is open, since background polls change the index. Hidden components at the end carry
 the values of the `/chat` API.
 """
 
 from dataclasses import dataclass
 
+from newsqa.page.stories import CHOOSE, SCOPES, THIS_WEEK
 from newsqa.present import notice_html
 from newsqa.corpus_stats import CorpusStats
 from newsqa.corpus_stats import stats_html
@@ -45,6 +47,11 @@ mark { background: #fde68a; color: #111; padding: 0 2px; border-radius: 2px; }
 .nq-error { color: var(--error-text-color, #b91c1c); }
 .nq-notice { padding: 6px 0; }
 .nq-ingest ul { margin: 4px 0 8px 18px; }
+.nq-timeline { margin: 6px 0 12px 18px; padding: 0; }
+.nq-item { margin: 0 0 8px; }
+.nq-day { font-weight: 600; }
+.nq-item-sources { color: var(--body-text-color); font-size: 0.9em; }
+.nq-item-n { font-weight: 600; font-size: 0.9em; }
 """
 
 # The feeds table (feeds.py), scoped like PANEL_CSS; wide tables scroll sideways.
@@ -54,6 +61,14 @@ FEEDS_CSS = PANEL_CSS + """
 .nq-feeds-table th, .nq-feeds-table td { text-align: left; vertical-align: top;
   padding: 4px 8px; border-bottom: 1px solid var(--border-color-primary); }
 .nq-feed-url { word-break: break-all; }
+"""
+
+# The Stories tab's table (stories.py), like the feeds table; its timeline is PANEL_CSS's.
+STORIES_CSS = PANEL_CSS + """
+.nq-stories { overflow-x: auto; }
+.nq-stories-table { border-collapse: collapse; width: 100%; font-size: 0.95em; }
+.nq-stories-table th, .nq-stories-table td { text-align: left; vertical-align: top;
+  padding: 4px 8px; border-bottom: 1px solid var(--border-color-primary); }
 """
 
 # The stats line and feeds table: a tick counts the store's passages and reads two small
@@ -66,7 +81,7 @@ REFRESH_SECONDS = 10
 PAGE_CSS = """
 #chat .thought-group .message-content { opacity: 1; }
 #chat .thought-group { font-size: var(--text-md); }
-#feed-actions { align-items: flex-end; }
+#feed-actions, #stories-actions { align-items: flex-end; }
 """
 
 
@@ -107,6 +122,11 @@ class Page:
     feeds_shown: object = None  # the feed addresses the unfollow menu offers now
     add_tab: object = None  # the two tabs a reader does not see (hidden on load)
     feeds_tab: object = None
+    stories_scope: object = None  # the Stories tab: this week or all
+    stories_refresh: object = None
+    stories_list: object = None
+    story_choice: object = None
+    story_timeline: object = None
 
 
 def layout(stats: CorpusStats, *, ingest: bool, private: bool = False) -> Page:
@@ -174,6 +194,9 @@ def layout(stats: CorpusStats, *, ingest: bool, private: bool = False) -> Page:
                                     css_template=PANEL_CSS, js_on_load=None,
                                     max_height=720)
 
+        with gr.Tab("Stories", id="stories"):
+            adding.update(stories_tab())
+
         if ingest:
             with gr.Tab("Add articles", id="add") as adding["add_tab"]:
                 gr.Markdown(
@@ -207,6 +230,30 @@ def layout(stats: CorpusStats, *, ingest: bool, private: bool = False) -> Page:
                 question=question, example_buttons=example_buttons, as_of=as_of, since=since,
                 until=until, sources=sources, panel=panel, api_message=api_message,
                 api_asked=api_asked, api_result=api_result, api_button=api_button, **adding)
+
+
+def stories_tab() -> dict:
+    """The Stories tab's components, as `Page` fields; call inside its `gr.Tab`. Nothing
+    about the index is built in (the list is read when the page loads)."""
+    import gradio as gr
+
+    gr.Markdown("The biggest stories in the index: the most independent reports first "
+                "(syndicated copies count once), then the most articles. Choose one to see "
+                "how it unfolded.")
+    tab = {}
+    with gr.Row(elem_id="stories-actions"):
+        tab["stories_scope"] = gr.Radio(SCOPES, value=THIS_WEEK, label="Stories",
+                                        elem_id="stories-scope", scale=3,
+                                        info="This week: the 7 days up to today on a live "
+                                             "index, else up to its newest article")
+        tab["stories_refresh"] = gr.Button("Refresh", elem_id="refresh-stories", scale=1)
+    tab["stories_list"] = gr.HTML(notice_html("Reading the stories…"), elem_id="stories-list",
+                                  css_template=STORIES_CSS, js_on_load=None)
+    tab["story_choice"] = gr.Dropdown(choices=[], value=None, label="Story",
+                                      elem_id="story-choice")
+    tab["story_timeline"] = gr.HTML(notice_html(CHOOSE), elem_id="story-timeline",
+                                    css_template=STORIES_CSS, js_on_load=None)
+    return tab
 
 
 def feeds_tab() -> dict:

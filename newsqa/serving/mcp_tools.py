@@ -1,7 +1,8 @@
-"""The MCP server: `ask_news`, `search_news` and (where adding is on) `add_articles`.
+"""The MCP server: `ask_news`, `search_news`, `list_stories`, `story_timeline` and (where
+adding is on) `add_articles`.
 
 Agents speak MCP; these tools let one ask the news and get the cited answer, search for
-passages, or add articles, over streamable HTTP at `/mcp` on the page's port, behind the
+passages, list the biggest stories and read one's dated timeline, or add articles, over streamable HTTP at `/mcp` on the page's port, behind the
 same login and the same answer limit as everything else (newsqa/serving/guard.py,
 newsqa/gate.py).
 
@@ -14,6 +15,7 @@ object as structured content). Stateless, JSON responses: no session to keep bet
 calls, so any number of clients can connect.
 """
 
+from datetime import date
 from typing import Annotated
 
 from mcp.server.fastmcp import Context, FastMCP
@@ -27,8 +29,13 @@ from newsqa.serving.rest import (passage_filter, passage_json, program_owner, ru
 from newsqa.serving.errors import ApiError
 from newsqa.serving.models import Filters
 from newsqa.assistant.chain import NewsAssistant
+from newsqa.assistant.story import StoryReply
+from newsqa.assistant.storyask import timeline_ask
+from newsqa.index.dates import to_iso_date
+from newsqa.index.filters import PassageFilter
+from newsqa.index.stories import Story
 from newsqa.gate import AnswerGate
-from newsqa.serving.reply_text import reply_text
+from newsqa.serving.reply_text import reply_text, source_line
 
 Date = Annotated[str | None, Field(None, max_length=40, description="YYYY-MM-DD")]
 
@@ -42,6 +49,54 @@ def transport_security(loopback_only: bool) -> TransportSecuritySettings:
         enable_dns_rebinding_protection=True,
         allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost"],
         allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"])
+
+
+def day_argument(name: str, value: str | None) -> date | None:
+    """A tool's date argument read as a day; a ValueError naming the argument otherwise."""
+    if value is None or not value.strip():
+        return None
+    day = to_iso_date(value)
+    if day is None:
+        raise ValueError(f"{name}: cannot read {value!r} as a date; use YYYY-MM-DD.")
+    return date.fromisoformat(day)
+
+
+def stories_text(stories: list[Story]) -> str:
+    """One line per story: title, id, articles, independent reports, outlets, days."""
+    if not stories:
+        return "No story in the index matches (try a smaller min_articles or no since)."
+    return "\n".join(
+        f"{s.title} — id {s.id} — {len(s.articles)} article{'s' * (len(s.articles) != 1)}, "
+        f"{s.origins} independent — {', '.join(s.sources) or 'no source given'} — "
+        f"{s.first or '?'} to {s.last or '?'}" for s in stories)
+
+
+def timeline_text(reply: StoryReply) -> str:
+    """The story, then one line per item (date, quoted sentence with its [n], outlets),
+    then the sources the [n] markers name, with their quotes."""
+    info = reply.story
+    head = (f"{info.title} (story {info.id}): {info.articles} article"
+            f"{'s' * (info.articles != 1)}, {info.origins} independent, from "
+            f"{', '.join(info.sources) or 'no source given'}; {info.first or '?'} to "
+            f"{info.last or '?'}.")
+    said = reply.text.split("\n\n", 1)[0]  # "Timeline, 3 developments …", "Nothing new …"
+    lines = [f"{item.date or 'undated'} — {item.text} [{item.n}] — {', '.join(item.sources)}"
+             for item in reply.items]
+    parts = [head, said, "\n".join(lines)] if lines else [head, said]
+    if reply.citations:
+        sources = ["Sources:"]
+        for citation in reply.citations:
+            sources += [source_line(citation), f"    “{citation.quote}”"]
+        parts.append("\n".join(sources))
+    return "\n\n".join(parts)
+
+
+def timeline_content(reply: StoryReply, kind: str) -> dict:
+    """The structured result of `story_timeline`: the story (id, outlets as `sources`,
+    `origins`, days), its items and the citations their [n] name."""
+    return {"kind": kind, "story": reply.story.model_dump(),
+            "items": [item.model_dump() for item in reply.items],
+            "citations": [c.model_dump() for c in reply.citations], "answer": reply.text}
 
 
 def build_mcp(assistant: NewsAssistant, gate: AnswerGate, ingest_gate: AnswerGate, *,
@@ -88,6 +143,62 @@ def build_mcp(assistant: NewsAssistant, gate: AnswerGate, ingest_gate: AnswerGat
                  for p in passages] or ["No passage matches."]
         return CallToolResult(content=[TextContent(type="text", text="\n\n".join(lines))],
                               structuredContent={"query": query, "passages": passages})
+
+    @server.tool()
+    async def list_stories(
+            since: Date = None,
+            limit: Annotated[int, Field(20, ge=1, le=200, description="How many stories.")] = 20,
+            min_articles: Annotated[int, Field(2, ge=1, description="Leave out smaller "
+                                                                    "stories.")] = 2,
+    ) -> CallToolResult:
+        """The biggest stories in the index, as GET /api/stories lists them: most
+        independent reports (syndicated copies count once), then most articles; each with
+        its id (for story_timeline), outlets, first and last days and its articles. since:
+        only stories with an article on or after this day (YYYY-MM-DD)."""
+        day = day_argument("since", since)
+        found = await gate.run(lambda: assistant.stories.stories(
+            since=day.isoformat() if day else None, limit=limit, min_articles=min_articles))
+        return CallToolResult(content=[TextContent(type="text", text=stories_text(found))],
+                              structuredContent={"stories": [s.as_dict() for s in found]})
+
+    @server.tool()
+    async def story_timeline(
+            story: Annotated[str | None, Field(None, max_length=100, description=(
+                "A story id, as list_stories gives it."))] = None,
+            topic: Annotated[str | None, Field(None, max_length=settings.max_question_chars,
+                                               description=(
+                "What the story is about, in words: the story is found as \"Give me a "
+                "timeline of <topic>\" finds it."))] = None,
+            since: Date = None,
+    ) -> CallToolResult:
+        """A story's timeline: one line per development (its day, the sentence quoted from
+        an article with its [n], the outlets that reported it), oldest first; with since
+        (YYYY-MM-DD), only what is new on or after that day. Give story (an id from
+        list_stories) or topic. The structured result holds the items, the story (id,
+        outlets as sources, independent origins, first and last days) and the citations."""
+        story, topic = (story or "").strip(), (topic or "").strip()
+        if bool(story) == bool(topic):
+            raise ValueError("Give either story (an id from list_stories) or topic (what the "
+                             "story is about), not " + ("both." if story else "neither."))
+        day = day_argument("since", since)
+        kind = "since" if day else "timeline"  # as timeline_ask words it
+        if story:
+            reply = await gate.run(lambda: assistant.story_answerer.timeline(story, since=day))
+            if reply is None:
+                raise ValueError(f"story: no story has the id {story!r} in this index; "
+                                 "list_stories gives the ids.")
+        else:
+            reply = await gate.run(lambda: assistant.story_answerer.answer(
+                timeline_ask(topic, day), assistant.search(topic), PassageFilter()))
+            if reply is None:
+                text = (f"No story in the index is about {topic!r}: no article's lead tells "
+                        "a development of it. list_stories gives the stories there are.")
+                return CallToolResult(content=[TextContent(type="text", text=text)],
+                                      structuredContent={"kind": kind, "story": None,
+                                                         "items": [], "citations": [],
+                                                         "answer": text})
+        return CallToolResult(content=[TextContent(type="text", text=timeline_text(reply))],
+                              structuredContent=timeline_content(reply, kind))
 
     if settings.ui_ingest:
         @server.tool()
