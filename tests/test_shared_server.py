@@ -201,3 +201,22 @@ def test_a_logged_in_page_client_still_answers(server):
     reply = str(client.predict("Who retired as keeper of the lighthouse?", "", "", [], "",
                                api_name="/chat"))
     assert "Marta Quill" in reply
+
+
+def test_a_page_upload_is_read_back_only_by_its_uploader(server):
+    """Gradio answers an upload with its server path; another login knowing that path
+    gets a 404, the uploader the file."""
+    def page_client(user):
+        client = httpx.Client(base_url=server, timeout=60)
+        logged = client.post("/login", data={"username": user, "password": LOGINS[user][0]})
+        assert logged.status_code == 200, logged.text
+        return client
+
+    alice, rita = page_client("alice"), page_client("rita")
+    uploaded = alice.post("/gradio_api/upload",
+                          files={"files": ("private-notes.txt", b"Alice's draft.", "text/plain")})
+    assert uploaded.status_code == 200, uploaded.text
+    (path,) = uploaded.json()
+    assert alice.get(f"/gradio_api/file={path}").content == b"Alice's draft."
+    assert rita.get(f"/gradio_api/file={path}").status_code == 404
+    assert httpx.get(f"{server}/gradio_api/file={path}", timeout=30).status_code == 401

@@ -53,6 +53,49 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # a logged-in page, though Gradio answers some of them without one.
 PAGE_API = "/gradio_api/"
 PAGE_OPEN = {"login_check", "app_id", "user", "token"}
+UPLOAD_PATH = PAGE_API + "upload"
+FILE_PATH = PAGE_API + "file="
+
+
+class PageUploads:
+    """Who uploaded which file through the page. Gradio answers an upload with the file's
+    path on the server, and serves any such path to any logged-in page (`/gradio_api/file=`):
+    a path one user learns from another would show them that user's upload. So each path an
+    upload answers with is remembered with its uploader, and only they may read it back."""
+
+    LIMIT = 10_000
+
+    def __init__(self):
+        self._owners: dict[str, str] = {}
+
+    def recording(self, user: str, send):
+        chunks: list[bytes] = []
+
+        async def watched(message):
+            if message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    self._remember(user, b"".join(chunks))
+            await send(message)
+        return watched
+
+    def _remember(self, user: str, body: bytes) -> None:
+        try:
+            paths = json.loads(body or b"null")
+        except ValueError:
+            return
+        for path in paths if isinstance(paths, list) else []:
+            if isinstance(path, str):
+                self._owners[path] = user
+        while len(self._owners) > self.LIMIT:
+            self._owners.pop(next(iter(self._owners)))
+
+    def may_read(self, user: str, path: str) -> bool:
+        from urllib.parse import unquote
+
+        wanted = unquote(path[len(FILE_PATH):])
+        owner = self._owners.get(wanted)
+        return owner is None or owner == user
 
 
 def page_user(gradio_app, scope) -> str | None:
@@ -190,6 +233,7 @@ class ProgramGuard:
                  rate_per_minute: int = 0, failures_per_minute: int = 5, page_user=None):
         self.app = app
         self.page_user = page_user  # scope -> the logged-in page user, or None
+        self.uploads = PageUploads()
         self.logins = login_book(logins)
         self.json_limit = json_limit
         self.upload_limit = upload_limit
@@ -241,11 +285,20 @@ class ProgramGuard:
         if self.failures.enabled and path in PAGE_LOGIN and scope.get("method") == "POST":
             await self._page_login(scope, receive, send)
             return
-        if (self.logins and self.page_user is not None and scope["type"] == "http"
-                and needs_page_login(path) and self.page_user(scope) is None):
-            await _send_json(send, 401, "Log in on the page first.",
-                             kind="authentication_error", code="unauthorized")
-            return
+        if self.logins and self.page_user is not None and scope["type"] == "http" \
+                and needs_page_login(path):
+            user = self.page_user(scope)
+            if user is None:
+                await _send_json(send, 401, "Log in on the page first.",
+                                 kind="authentication_error", code="unauthorized")
+                return
+            if path.rstrip("/") == UPLOAD_PATH:
+                await self.app(scope, receive, self.uploads.recording(user, send))
+                return
+            if path.startswith(FILE_PATH) and not self.uploads.may_read(user, path):
+                await _send_json(send, 404, "No such file.", kind="not_found_error",
+                                 code="http_404")
+                return
         if scope["type"] != "http" or not is_protected(path):
             await self.app(scope, receive, send)
             return
