@@ -300,8 +300,9 @@ class StoryAnswerer:
         elif ask.kind == "latest":
             shown = list(reversed(by_date))[:LATEST_ITEMS]
             head = f"The latest developments, newest first ({scope}):"
-        else:
-            shown = by_date[-TIMELINE_ITEMS:]
+        else:  # in date order, what has no date after it
+            in_order = [d for d in by_date if d.day is not None] + [d for d in by_date if d.day is None]
+            shown = in_order[-TIMELINE_ITEMS:]
             more = len(by_date) - len(shown)
             head = (f"Timeline, {len(shown)} development{'s' * (len(shown) != 1)} from {scope}"
                     f"{f' (the {more} earliest left out)' if more else ''}:")
