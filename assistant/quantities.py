@@ -63,16 +63,26 @@ def _value(tokens) -> float | None:
         return None
 
 
-def _verb_above(token):
-    """The verb a figure hangs from; a verb of saying ("officials said 10 …") is no event."""
+def verb_above(token, *, steps: int = 4, pos: tuple[str, ...] = ("VERB",),
+               through: tuple[str, ...] | None = None):
+    """The first verb among the `steps` heads above `token`; with `through`, the path up
+    may only pass tokens of those dependency labels."""
     node = token
-    for _ in range(4):
+    for _ in range(steps):
         if node.head is node:
             return None
         node = node.head
-        if node.pos_ == "VERB":
-            return None if node.lemma_.lower() in SAYING_VERBS else node
+        if node.pos_ in pos:
+            return node
+        if through is not None and node.dep_ not in through:
+            return None
     return None
+
+
+def _verb_above(token):
+    """The verb a figure hangs from; a verb of saying ("officials said 10 …") is no event."""
+    verb = verb_above(token)
+    return None if verb is None or verb.lemma_.lower() in SAYING_VERBS else verb
 
 
 def _counted(run, head):

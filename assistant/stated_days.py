@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from newsqa.assistant.nlp import parse_many
-from newsqa.assistant.quantities import SAYING_VERBS
+from newsqa.assistant.quantities import SAYING_VERBS, verb_above
 from newsqa.index.eventdates import day_in
 
 _DAY_LABELS = {"DATE"}
@@ -44,16 +44,8 @@ class StatedDay:
 
 def _dated_verb(root):
     """The verb a date phrase modifies, directly or through its preposition."""
-    node = root
-    for _ in range(3):
-        if node.head is node:
-            return None
-        node = node.head
-        if node.pos_ in ("VERB", "AUX"):
-            return node
-        if node.dep_ not in ("prep", "pobj", "npadvmod", "compound", "appos"):
-            return None
-    return None
+    return verb_above(root, steps=3, pos=("VERB", "AUX"),
+                      through=("prep", "pobj", "npadvmod", "compound", "appos"))
 
 
 def _subject(verb):

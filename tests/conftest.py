@@ -129,6 +129,23 @@ def background_process(args: list[str], log_path: Path, ready, *, what: str, tim
         pytest.fail(str(error))
 
 
+@contextlib.contextmanager
+def newsqa_server(folder: Path, **settings: str):
+    """A real `newsqa serve` on a free localhost port over `folder/data`, with the caller's
+    NEWSQA_* settings only (none from this environment); yields (url, its log file)."""
+    import sys
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
+    log = folder / "server.log"
+    with background_process(
+            [sys.executable, "-m", "newsqa.cli", "serve", "--port", str(port), "--data-dir",
+             str(folder / "data")], log, lambda: http_ready(url), what="the app",
+            timeout=240, env={**env, **settings}):
+        yield url, log
+
+
 @pytest.fixture
 def chroma_server(tmp_path):
     """A `chroma run` server on a free local port, stopped after the test; yields the port."""

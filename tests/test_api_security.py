@@ -6,14 +6,12 @@ One real `newsqa serve` on 127.0.0.1 with a login; no route here may answer with
 """
 
 import asyncio
-import os
 import subprocess
-import sys
 
 import httpx
 import pytest
 
-from conftest import background_process, free_port, http_ready
+from conftest import newsqa_server
 
 PASSWORD = "Pw-api-5ecret-44"
 LOGIN = f"reader:{PASSWORD}"
@@ -46,20 +44,12 @@ IDS = [f"{method} {path}{' stream' if 'stream' in str(options) else ''}"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = free_port()
-    data_dir = tmp_path_factory.mktemp("api-auth-server")
-    url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
-    env.update(NEWSQA_AUTH=f"{LOGIN},other:pw2", NEWSQA_UI_INGEST="false",
-               NEWSQA_API_RATE_PER_MINUTE="600",  # bursts of 150: these tests stay under it
-               # these tests try wrong logins on every route on purpose; the limit on failed
-               # logins has its own server in tests/test_shared_server.py
-               NEWSQA_LOGIN_FAILURES_PER_MINUTE="0")
-    log = data_dir / "server.log"
-    with background_process(
-            [sys.executable, "-m", "newsqa.cli", "serve", "--port", str(port), "--data-dir",
-             str(data_dir / "data")], log, lambda: http_ready(url), what="the app",
-            timeout=240, env=env):
+    with newsqa_server(tmp_path_factory.mktemp("api-auth-server"),
+                       NEWSQA_AUTH=f"{LOGIN},other:pw2", NEWSQA_UI_INGEST="false",
+                       NEWSQA_API_RATE_PER_MINUTE="600",  # bursts of 150: these tests stay under it
+                       # these tests try wrong logins on every route on purpose; the limit on
+                       # failed logins has its own server in tests/test_shared_server.py
+                       NEWSQA_LOGIN_FAILURES_PER_MINUTE="0") as (url, log):
         yield url, log
 
 

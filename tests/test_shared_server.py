@@ -6,13 +6,11 @@ naming the wrong field, cross-site form posts, and MCP paying per protocol reque
 """
 
 import asyncio
-import os
-import sys
 
 import httpx
 import pytest
 
-from conftest import background_process, free_port, http_ready
+from conftest import newsqa_server
 
 LOGINS = {"rita": ("pw-rita-1", "reader"), "alice": ("pw-alice-2", "editor"),
           "bob": ("pw-bob-3", "editor"), "ada": ("pw-ada-4", "admin")}
@@ -40,17 +38,10 @@ def login(user: str) -> dict:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = free_port()
-    data_dir = tmp_path_factory.mktemp("shared-server")
-    url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
-    env.update(NEWSQA_AUTH=",".join(f"{u}:{p}:{r}" for u, (p, r) in LOGINS.items()),
-               NEWSQA_API_RATE_PER_MINUTE="40",  # bursts of 10
-               NEWSQA_LOGIN_FAILURES_PER_MINUTE="5")
-    with background_process(
-            [sys.executable, "-m", "newsqa.cli", "serve", "--port", str(port), "--data-dir",
-             str(data_dir / "data")], data_dir / "server.log", lambda: http_ready(url),
-            what="the app", timeout=240, env=env):
+    with newsqa_server(tmp_path_factory.mktemp("shared-server"),
+                       NEWSQA_AUTH=",".join(f"{u}:{p}:{r}" for u, (p, r) in LOGINS.items()),
+                       NEWSQA_API_RATE_PER_MINUTE="40",  # bursts of 10
+                       NEWSQA_LOGIN_FAILURES_PER_MINUTE="5") as (url, _):
         yield url
 
 
