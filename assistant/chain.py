@@ -134,8 +134,9 @@ class NewsAssistant:
             self.keyword.catch_up(self.store)  # not while an ingest runs: it syncs at its end
             if settings.chroma_url:  # ingests on other machines write to the same server
                 self.keyword.follow(self.store, settings.keyword_sync_seconds)
-        self.cross_encoder = cross_encoder or CrossEncoder(settings.reranker_model,
-                                                           threads=settings.threads)
+        self.cross_encoder = cross_encoder or CrossEncoder(
+            settings.reranker_model, threads=settings.threads,
+            batch_size=settings.rerank_batch_size)
         pool = max(settings.candidates, settings.top_k) if settings.rerank else settings.top_k
         self.retriever = NewsRetriever(
             store=self.store, embedder=self.embedder, keyword=self.keyword, k=pool,

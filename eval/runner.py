@@ -143,7 +143,8 @@ def run_eval(evalset: EvalSet, settings: Settings, *, limit: int | None = None,
         bar.update(task, description=f"Index {'reused' if index.reused else 'built'} "
                                      f"({index.build.passages_total} passages)",
                    completed=1, total=1)
-        cross_encoder = MemoCrossEncoder(settings.reranker_model, threads=settings.threads)
+        cross_encoder = MemoCrossEncoder(settings.reranker_model, threads=settings.threads,
+                                         batch_size=settings.rerank_batch_size)
         assistant = NewsAssistant(index.settings, embedder=embedder, store=index.store,
                                   cross_encoder=cross_encoder)
         assistant.warm_up()  # model loading is not question latency (the UI warms up too)

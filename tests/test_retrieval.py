@@ -156,3 +156,16 @@ def test_store_query_filters_exactly_like_chroma(corpus, embedder, filters):
     for k in (1, 2, 10):
         chroma = [h.id for h, _ in assistant.store._search(vector, k, filters.chroma_where())]
         assert [h.id for h in assistant.store.query(vector, k, filters)] == chroma
+
+
+def test_a_sentence_scores_the_same_whatever_it_is_scored_with(reranker):
+    """The int8 cross-encoder quantises its activations per call: scored alone, a sentence's
+    score does not depend on which other sentences (long, short, off topic) share the call."""
+    question = "What did Macron tell Putin about Ukraine?"
+    sentence = "Macron told Putin that France would defend the sovereignty of Ukraine."
+    company = ["The weather in Lyon was mild for the season, with light rain in the evening "
+               "and temperatures around twelve degrees across the Rhone valley all week long.",
+               "Shares fell.", "Putin said Russia had no plans to invade Ukraine, Macron's office said."]
+    alone = float(reranker.score(question, [sentence])[0])
+    for others in (company, company[:1], company[1:] * 5):
+        assert float(reranker.score(question, [*others, sentence])[-1]) == alone
