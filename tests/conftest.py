@@ -146,9 +146,10 @@ def newsqa_server(folder: Path, **settings: str):
         yield url, log
 
 
-@pytest.fixture
-def chroma_server(tmp_path):
-    """A `chroma run` server on a free local port, stopped after the test; yields the port."""
+@contextlib.contextmanager
+def running_chroma(folder: Path):
+    """A `chroma run` server on a free local port over `folder`, stopped afterwards; yields
+    the port. Skips (fails in CI) without the `chroma` command."""
     import sys
 
     chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
@@ -170,9 +171,16 @@ def chroma_server(tmp_path):
             return False
 
     with background_process(
-        [chroma, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
+        [chroma, "run", "--path", str(folder / "server-data"), "--host", "127.0.0.1",
          "--port", str(port)],
-        tmp_path / "chroma.log", ready, what="the chroma server", timeout=60,
+        folder / "chroma.log", ready, what="the chroma server", timeout=60,
         env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
     ):
+        yield port
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    """A `chroma run` server on a free local port, stopped after the test; yields the port."""
+    with running_chroma(tmp_path) as port:
         yield port

@@ -1,5 +1,5 @@
-"""A shared `newsqa serve` with several logins, driven as its users and a stranger would:
-a reader, two editors and an admin. Each test is one way a shared server was found to be
+"""A shared `newsqa serve` with several logins and its passages on a Chroma server, driven
+as its users and a stranger would: a reader, two editors and an admin. Each test is one way a shared server was found to be
 untrustworthy: one user rewriting another's article by its URL (through REST and MCP),
 failed logins never slowed down (programs and the page's form), hostile file names, errors
 naming the wrong field, cross-site form posts, and MCP paying per protocol request.
@@ -10,7 +10,7 @@ import asyncio
 import httpx
 import pytest
 
-from conftest import newsqa_server
+from conftest import newsqa_server, running_chroma
 
 LOGINS = {"rita": ("pw-rita-1", "reader"), "alice": ("pw-alice-2", "editor"),
           "bob": ("pw-bob-3", "editor"), "ada": ("pw-ada-4", "admin")}
@@ -38,10 +38,14 @@ def login(user: str) -> dict:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with newsqa_server(tmp_path_factory.mktemp("shared-server"),
-                       NEWSQA_AUTH=",".join(f"{u}:{p}:{r}" for u, (p, r) in LOGINS.items()),
-                       NEWSQA_API_RATE_PER_MINUTE="40",  # bursts of 10
-                       NEWSQA_LOGIN_FAILURES_PER_MINUTE="5") as (url, _):
+    """Its passages on a Chroma server, as a shared deployment would keep them."""
+    folder = tmp_path_factory.mktemp("shared-server")
+    with running_chroma(folder) as chroma_port, newsqa_server(
+            folder, NEWSQA_CHROMA_URL=f"http://127.0.0.1:{chroma_port}",
+            NEWSQA_AUTH=",".join(f"{u}:{p}:{r}" for u, (p, r) in LOGINS.items()),
+            NEWSQA_API_RATE_PER_MINUTE="40",  # bursts of 10
+            NEWSQA_LOGIN_FAILURES_PER_MINUTE="5",
+            NEWSQA_ALLOW_PRIVATE_URLS="127.0.0.1") as (url, _):  # the feed test's local site
         yield url
 
 
@@ -131,19 +135,6 @@ def test_cross_site_form_posts_are_refused(server):
     assert forged.status_code == 403 and forged.json()["error"]["code"] == "cross_site_request"
 
 
-def test_failed_logins_are_slowed_for_programs_and_the_page_form(server):
-    wrong = [httpx.get(f"{server}/api/stats", timeout=30,
-                       headers={"Authorization": f"Bearer bob:guess-{i}"}).status_code
-             for i in range(7)]
-    assert wrong == [401] * 5 + [429] * 2
-    right_too_soon = httpx.get(f"{server}/api/stats", headers=login("bob"), timeout=30)
-    assert right_too_soon.status_code == 429 and int(right_too_soon.headers["retry-after"]) >= 1
-    assert httpx.get(f"{server}/api/stats", headers=login("alice"), timeout=30).status_code == 200
-    form = [httpx.post(f"{server}/login", data={"username": "ada", "password": f"x{i}"},
-                       timeout=30).status_code for i in range(6)]
-    assert form == [400] * 5 + [429]
-
-
 def test_the_docs_mcp_example_works_with_its_login_header(server):
     """docs/serving.md's MCP snippet, as written but for the address and the login."""
     import contextlib
@@ -211,3 +202,40 @@ def test_a_page_upload_is_read_back_only_by_its_uploader(server):
     assert alice.get(f"/gradio_api/file={path}").content == b"Alice's draft."
     assert rita.get(f"/gradio_api/file={path}").status_code == 404
     assert httpx.get(f"{server}/gradio_api/file={path}", timeout=30).status_code == 401
+
+
+def test_an_editor_unfollows_only_its_own_feeds(server):
+    from feedfixtures import entry, rss
+    from localsite import Route, serve
+
+    with serve({}) as site:
+        site.routes["/feed.xml"] = Route(rss(site.base, [entry(1)]),
+                                         content_type="application/rss+xml")
+        feed = f"{site.base}/feed.xml"
+        followed = post(server, "/api/feeds", "alice", json={"url": feed})
+        assert followed.status_code == 200, followed.text
+        assert followed.json()["feed"]["followed_by"] == "user-alice"
+
+        def unfollow(user):
+            return httpx.delete(f"{server}/api/feeds", params={"url": feed}, headers=login(user),
+                                timeout=60)
+
+        refused = unfollow("bob")
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "not_yours"
+        assert unfollow("ada").status_code == 200  # an admin may
+        assert post(server, "/api/feeds", "alice", json={"url": feed}).status_code == 200
+        assert unfollow("alice").status_code == 200  # and she may unfollow her own
+
+
+# Last: it locks bob and ada out for a while.
+def test_failed_logins_are_slowed_for_programs_and_the_page_form(server):
+    wrong = [httpx.get(f"{server}/api/stats", timeout=30,
+                       headers={"Authorization": f"Bearer bob:guess-{i}"}).status_code
+             for i in range(7)]
+    assert wrong == [401] * 5 + [429] * 2
+    right_too_soon = httpx.get(f"{server}/api/stats", headers=login("bob"), timeout=30)
+    assert right_too_soon.status_code == 429 and int(right_too_soon.headers["retry-after"]) >= 1
+    assert httpx.get(f"{server}/api/stats", headers=login("alice"), timeout=30).status_code == 200
+    form = [httpx.post(f"{server}/login", data={"username": "ada", "password": f"x{i}"},
+                       timeout=30).status_code for i in range(6)]
+    assert form == [400] * 5 + [429]
