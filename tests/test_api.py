@@ -473,6 +473,29 @@ def test_langchain_chat_openai_invokes_and_streams(server):
     assert "sovereignty of other countries" in follow.content
 
 
+def test_langchain_chat_openai_sees_options_honoured_or_refused(server):
+    """A second real client: LangChain's ChatOpenAI gets max_tokens honoured, usage counted
+    and streamed with it, and an unsupported option refused naming it."""
+    import openai
+    from langchain_openai import ChatOpenAI
+
+    short = ChatOpenAI(base_url=f"{server}/v1", api_key="none", model="newsqa", max_retries=0,
+                       max_tokens=6)
+    reply = short.invoke("What did Putin demand?")
+    assert reply.response_metadata["finish_reason"] == "length"
+    usage = reply.usage_metadata
+    assert usage["output_tokens"] == 6 and usage["input_tokens"] > 0
+    assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
+    streamed = ChatOpenAI(base_url=f"{server}/v1", api_key="none", model="newsqa",
+                          max_retries=0, stream_usage=True)
+    chunks = list(streamed.stream("What did Putin demand?"))
+    assert sum((c.usage_metadata or {}).get("output_tokens", 0) for c in chunks) > 6
+    two = ChatOpenAI(base_url=f"{server}/v1", api_key="none", model="newsqa", max_retries=0, n=2)
+    with pytest.raises(openai.BadRequestError) as refused:
+        two.invoke("What did Putin demand?")
+    assert refused.value.param == "n"
+
+
 # --- MCP -------------------------------------------------------------------------------
 
 def mcp_calls(url: str, calls: list[tuple[str, dict]], headers: dict | None = None):
