@@ -6,7 +6,6 @@ its items dated in the chat and in the sources panel."""
 
 import re
 
-import gradio as gr
 import pytest
 
 from newsqa.assistant.chain import NewsAssistant

@@ -160,15 +160,6 @@ def login_book(logins) -> LoginBook | None:
     return LoginBook([login if isinstance(login, Login) else Login(*login) for login in logins])
 
 
-def login_matches(presented: str | None, logins) -> bool:
-    """Whether `presented` ('user:password') is one of the logins."""
-    book = login_book(logins)
-    if presented is None or book is None:
-        return False
-    user, colon, password = presented.partition(":")
-    return bool(colon) and book.check(user, password) is not None
-
-
 def cross_site(headers: dict[bytes, bytes]) -> str | None:
     """The foreign origin a browser says a request comes from, else None.
 
