@@ -96,7 +96,6 @@ class LoginBook:
         user, password = (user or "").strip(), (password or "").strip()
         login = self.logins.get(user)
         if login is None or not password:
-            hmac.compare_digest(password.encode(), b"-" * max(1, len(password)))
             return None
         if not login.hashed:
             same = hmac.compare_digest(password.encode("utf-8"), login.password.encode("utf-8"))

@@ -33,9 +33,10 @@ app included, while the page (mounted Gradio, /gradio_api/...) keeps Gradio's ow
 import base64
 import binascii
 import json
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 
 from newsqa.auth import Login, LoginBook, may
 from newsqa.serving.ratelimit import RateLimiter
@@ -91,8 +92,6 @@ class PageUploads:
             self._owners.pop(next(iter(self._owners)))
 
     def may_read(self, user: str, path: str) -> bool:
-        from urllib.parse import unquote
-
         wanted = unquote(path[len(FILE_PATH):])
         owner = self._owners.get(wanted)
         return owner is None or owner == user
@@ -103,8 +102,6 @@ def page_user(gradio_app, scope) -> str | None:
     keeps its sessions in `App.tokens`, set by its /login under `access-token-<cookie_id>`."""
     if gradio_app is None:
         return None
-    from starlette.requests import Request
-
     cookies = Request(scope).cookies
     token = (cookies.get(f"access-token-{gradio_app.cookie_id}")
              or cookies.get(f"access-token-unsecure-{gradio_app.cookie_id}"))

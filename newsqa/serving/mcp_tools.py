@@ -2,9 +2,9 @@
 adding is on) `add_articles`.
 
 Agents speak MCP; these tools let one ask the news and get the cited answer, search for
-passages, list the biggest stories and read one's dated timeline, or add articles, over streamable HTTP at `/mcp` on the page's port, behind the
-same login and the same answer limit as everything else (newsqa/serving/guard.py,
-newsqa/gate.py).
+passages, list the biggest stories and read one's dated timeline, or add articles, over
+streamable HTTP at `/mcp` on the page's port, behind the same login and the same answer
+limit as everything else (newsqa/serving/guard.py, newsqa/gate.py).
 
 Built with the `mcp` SDK's FastMCP rather than Gradio's MCP support: Gradio would turn
 the page's `/chat` event into a tool with the page's argument names and chat-message

@@ -39,6 +39,7 @@ Basic. The OpenAI-compatible chat is at `/v1` (model `newsqa`), the MCP server a
 
 
 def build_server(blocks, assistant, settings: Settings, credentials, gate, watcher=None):
+    """`credentials`: the logins (a `LoginBook`, or the parsed logins), None without any."""
     """The outer FastAPI app: program routes, their guard, and the page mounted at '/'."""
     import gradio as gr
     from fastapi import Depends, FastAPI
@@ -217,8 +218,8 @@ class BuiltApp:
 def build_everything(settings: Settings, credentials, *, with_samples: bool) -> BuiltApp:
     """The assistant (models, index), the page and the routes, ready to serve."""
     from newsqa.assistant.chain import NewsAssistant
-    from newsqa.auth import LoginBook
     from newsqa.gate import AnswerGate, queue_limits
+    from newsqa.serving.guard import login_book
     from newsqa.index.watch import FeedWatcher
     from newsqa.page.app import build_app, ensure_sample_articles
 
@@ -229,10 +230,10 @@ def build_everything(settings: Settings, credentials, *, with_samples: bool) -> 
     concurrency, max_queue = queue_limits(settings)
     gate = AnswerGate(concurrency, max_queue)  # the page's limit, shared with the APIs
     watcher = FeedWatcher(settings, embedder=assistant.embedder, store=assistant.store)
-    book = LoginBook(credentials) if credentials else None
+    book = login_book(credentials)  # one book: the page's roles, its login form, the routes
     app = build_app(assistant, gate, watcher, role_of=book.role_of if book else None)
     app.queue(default_concurrency_limit=concurrency, max_size=max_queue)
-    server = build_server(app, assistant, settings, credentials, gate,
+    server = build_server(app, assistant, settings, book, gate,
                           watcher if settings.watch_feeds else None)
     return BuiltApp(server, watcher)
 
