@@ -1,8 +1,9 @@
 """A shared `newsqa serve` with several logins and its passages on a Chroma server, driven
-as its users and a stranger would: a reader, two editors and an admin. Each test is one way a shared server was found to be
-untrustworthy: one user rewriting another's article by its URL (through REST and MCP),
-failed logins never slowed down (programs and the page's form), hostile file names, errors
-naming the wrong field, cross-site form posts, and MCP paying per protocol request.
+as its users and a stranger would: readers, editors and an admin. Each test is one way a
+shared server was found to be untrustworthy: one user rewriting another's article by its URL
+(through REST and MCP), failed logins never slowed down (programs and the page's form),
+hostile file names, errors naming the wrong field, cross-site form posts, and MCP paying per
+protocol request.
 """
 
 import asyncio
@@ -12,8 +13,12 @@ import pytest
 
 from conftest import newsqa_server, running_chroma
 
+# Each login pays into its own bucket (bursts of 10): no login here makes more than ten
+# counted requests in the whole module, so a fast machine with no time to refill passes too.
 LOGINS = {"rita": ("pw-rita-1", "reader"), "alice": ("pw-alice-2", "editor"),
-          "bob": ("pw-bob-3", "editor"), "ada": ("pw-ada-4", "admin")}
+          "bob": ("pw-bob-3", "editor"), "ada": ("pw-ada-4", "admin"),
+          "cara": ("pw-cara-5", "editor"), "fay": ("pw-fay-6", "editor"),
+          "mo": ("pw-mo-7", "reader")}
 MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
 ALICE = """Lighthouse keeper retires after forty years
 Source: Coast Courier
@@ -105,13 +110,13 @@ def test_mcp_pastes_are_the_logins_own_and_readers_cannot_paste(server):
 def test_mcp_pays_one_token_per_tool_call(server):
     """40 a minute, bursts of 10: eight calls in one session (plus initialize, list and
     the notification around them) go through; each request counted would have been 429."""
-    results = _mcp(server, "ada", [("search_news", {"query": "lighthouse"})] * 8)
+    results = _mcp(server, "mo", [("search_news", {"query": "lighthouse"})] * 8)
     assert len(results) == 8 and not any(r.isError for r in results)
 
 
 def test_hostile_file_names_are_a_422_naming_the_part(server):
     for name in ("..", "x" * 300 + ".txt"):
-        refused = post(server, "/api/ingest", "alice",
+        refused = post(server, "/api/ingest", "cara",
                        files=[("files", ("ok.txt", b"Title\n\nBody text here.", "text/plain")),
                               ("files", (name, b"Title\n\nBody text.", "text/plain"))])
         assert refused.status_code == 422, refused.text[:300]
@@ -119,12 +124,12 @@ def test_hostile_file_names_are_a_422_naming_the_part(server):
 
 
 def test_errors_name_the_field_at_fault(server):
-    wrong_type = post(server, "/api/search", "alice", json={"query": 5})
+    wrong_type = post(server, "/api/search", "cara", json={"query": 5})
     assert wrong_type.status_code == 422 and wrong_type.json()["error"]["param"] == "query"
-    not_json = post(server, "/api/ask", "alice", content=b'{"question": "Who retired?",,}',
+    not_json = post(server, "/api/ask", "cara", content=b'{"question": "Who retired?",,}',
                     headers={"Content-Type": "application/json"})
     assert not_json.status_code == 422 and not_json.json()["error"]["param"] == "body"
-    interval = post(server, "/api/feeds", "alice",
+    interval = post(server, "/api/feeds", "cara",
                     json={"url": "https://coast.example/feed", "every": "often"})
     assert interval.status_code == 422 and interval.json()["error"]["param"] == "every"
 
@@ -212,9 +217,9 @@ def test_an_editor_unfollows_only_its_own_feeds(server):
         site.routes["/feed.xml"] = Route(rss(site.base, [entry(1)]),
                                          content_type="application/rss+xml")
         feed = f"{site.base}/feed.xml"
-        followed = post(server, "/api/feeds", "alice", json={"url": feed})
+        followed = post(server, "/api/feeds", "fay", json={"url": feed})
         assert followed.status_code == 200, followed.text
-        assert followed.json()["feed"]["followed_by"] == "user-alice"
+        assert followed.json()["feed"]["followed_by"] == "user-fay"
 
         def unfollow(user):
             return httpx.delete(f"{server}/api/feeds", params={"url": feed}, headers=login(user),
@@ -223,8 +228,8 @@ def test_an_editor_unfollows_only_its_own_feeds(server):
         refused = unfollow("bob")
         assert refused.status_code == 403 and refused.json()["error"]["code"] == "not_yours"
         assert unfollow("ada").status_code == 200  # an admin may
-        assert post(server, "/api/feeds", "alice", json={"url": feed}).status_code == 200
-        assert unfollow("alice").status_code == 200  # and she may unfollow her own
+        assert post(server, "/api/feeds", "fay", json={"url": feed}).status_code == 200
+        assert unfollow("fay").status_code == 200  # and she may unfollow her own
 
 
 # Last: it locks bob and ada out for a while.
