@@ -11,8 +11,10 @@ them, so each pair is scored once. Scores are raw logits: above 0 means relevant
 """
 
 import math
+import os
 import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,24 +29,32 @@ from newsqa.index.sentences import split_sentences
 
 _MIN_SENTENCE_WORDS = 4
 
-_SESSIONS: dict[str, tuple] = {}
+_SESSIONS: dict[tuple[str, int], tuple] = {}
 _LOCK = threading.Lock()
 
 
 class CrossEncoder:
-    """`batch_size` 1 scores each pair alone: the int8 model quantises its activations with
+    """Scores (question, sentence) pairs with a cross-encoder.
+
+    `batch_size` 1 scores each pair alone: the int8 model quantises its activations with
     one scale per call, so in a batch a pair's logit depends on its batch-mates (by up to
-    2.7 in batches of 16 on recorded questions), and alone it is as fast on this CPU."""
+    2.7 in batches of 16 on recorded questions), and alone it is as fast on this CPU.
+
+    Single pairs are too small to keep two cores busy inside one run, so the runs are spread
+    over `threads` single-threaded workers instead (0: one per core). A score does not
+    depend on which worker computed it. The workers are shared by every question this
+    process answers at once, so concurrent questions queue for the cores rather than
+    overrunning them."""
 
     def __init__(self, model_dir: str, *, max_length: int = 160, batch_size: int = 1,
                  threads: int = 0):
         self.model_dir = Path(model_dir)
         self.max_length = max_length
         self.batch_size = batch_size
-        self.threads = threads
+        self.threads = threads or os.cpu_count() or 1
 
     def _load(self):
-        key = str(self.model_dir)
+        key = (str(self.model_dir), self.threads)
         with _LOCK:
             if key not in _SESSIONS:
                 model, vocab = self.model_dir / "model.onnx", self.model_dir / "tokenizer.json"
@@ -57,26 +67,24 @@ class CrossEncoder:
                 from tokenizers import Tokenizer
 
                 options = onnxruntime.SessionOptions()
-                if self.threads:
-                    options.intra_op_num_threads = self.threads
+                options.intra_op_num_threads = 1
+                options.inter_op_num_threads = 1
                 session = onnxruntime.InferenceSession(
                     str(model), options, providers=["CPUExecutionProvider"])
                 tokenizer = Tokenizer.from_file(str(vocab))
                 tokenizer.enable_truncation(self.max_length)
                 tokenizer.enable_padding()
                 inputs = {i.name for i in session.get_inputs()}
-                _SESSIONS[key] = (session, tokenizer, inputs)
+                workers = ThreadPoolExecutor(self.threads, thread_name_prefix="cross-encoder")
+                _SESSIONS[key] = (session, tokenizer, inputs, workers)
         return _SESSIONS[key]
 
     def score(self, question: str, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros(0, dtype=np.float32)
-        session, tokenizer, inputs = self._load()
-        scores = np.zeros(len(texts), dtype=np.float32)
-        # Batches of similar length: padding is wasted compute.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for i in range(0, len(texts), self.batch_size):
-            batch = order[i:i + self.batch_size]
+        session, tokenizer, inputs, workers = self._load()
+
+        def run(batch: list[int]) -> np.ndarray:
             encoded = tokenizer.encode_batch([(question, texts[j]) for j in batch])
             feed = {
                 "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
@@ -84,7 +92,16 @@ class CrossEncoder:
             }
             if "token_type_ids" in inputs:
                 feed["token_type_ids"] = np.array([e.type_ids for e in encoded], dtype=np.int64)
-            scores[batch] = session.run(None, feed)[0].reshape(-1)
+            return session.run(None, feed)[0].reshape(-1)
+
+        # Batches of similar length: padding is wasted compute. Longest first, so that the
+        # workers finish together.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        batches = [order[i:i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
+        scores = np.zeros(len(texts), dtype=np.float32)
+        runs = [run(batches[0])] if len(batches) == 1 else workers.map(run, batches)
+        for batch, batch_scores in zip(batches, runs):
+            scores[batch] = batch_scores
         return scores
 
 
@@ -125,16 +142,14 @@ def passage_sentences(documents: list[Document]) -> list[tuple[Document, object]
     return out
 
 
-def shortlist(question: str, pairs: list[tuple[Document, object]], limit: int) -> list[int]:
-    """Indices of the `limit` sentences most worth the cross-encoder's time.
+def keyword_order(question: str, pairs: list[tuple[Document, object]]) -> list[int]:
+    """Indices of the sentences, most worth the cross-encoder's time first.
 
     The cross-encoder costs milliseconds per sentence; a keyword score costs microseconds.
     Each sentence is scored by the question words it (or its passage's title) shares,
     weighted by how rare each word is among the candidates, plus a small bonus for passages
     the retriever ranked high. Ties keep passage order.
     """
-    if len(pairs) <= limit:
-        return list(range(len(pairs)))
     asked = set(content_stems(question))
     titles: dict[int, set[str]] = {}
     bags = []
@@ -155,8 +170,14 @@ def shortlist(question: str, pairs: list[tuple[Document, object]], limit: int) -
         from_title = sum(weight[w] for w in (titles[id(doc)] - bags[i]) & asked)
         return own + 0.5 * from_title + 1.0 / (1 + ranks[id(doc)])
 
-    best = sorted(range(len(pairs)), key=lambda i: (-score(i), i))[:limit]
-    return sorted(best)
+    return sorted(range(len(pairs)), key=lambda i: (-score(i), i))
+
+
+def shortlist(question: str, pairs: list[tuple[Document, object]], limit: int) -> list[int]:
+    """Indices of the `limit` sentences most worth the cross-encoder's time, in passage order."""
+    if len(pairs) <= limit:
+        return list(range(len(pairs)))
+    return sorted(keyword_order(question, pairs)[:limit])
 
 
 class SentenceReranker:

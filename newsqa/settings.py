@@ -265,7 +265,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 7860
     samples_dir: Path = Field(REPO_ROOT / "samples", description="Articles ingested on first run.")
-    threads: int = Field(0, ge=0, description="CPU threads for models; 0 lets the libraries choose.")
+    threads: int = Field(
+        0, ge=0, description="CPU threads for models; 0: one per core (the cross-encoder runs "
+                             "that many single-threaded workers, the others let their library "
+                             "choose).")
     auth: SecretStr | None = Field(
         None, description="UI login: user:password[,user2:password2] or the path of a file of "
                           "user:password lines. Required to bind beyond loopback (newsqa/auth.py).")
