@@ -7,8 +7,8 @@ of the candidate passages against the question, with the article title as contex
 sentence. A keyword shortlist (`shortlist`) first picks the sentences worth the model's time
 (`max_pairs`, 24 by default), which keeps answer quality at a third of the cost of scoring
 all of them (README "Quality"); it can be scored in two rounds, the second only when the
-first found no sentence that plainly answers. The scored sentences are kept: the answer step
-picks from them, so each pair is scored once. Scores are raw logits: above 0 means relevant.
+first found no sentence that plainly answers. The scored sentences are kept: the answer step picks from
+them, so each pair is scored once. Scores are raw logits: above 0 means relevant.
 """
 
 import math
