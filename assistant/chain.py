@@ -144,9 +144,7 @@ class NewsAssistant:
             dedupe_threshold=settings.dedupe_threshold)
         self.reranker = SentenceReranker(self.cross_encoder, top_k=settings.top_k,
                                          enabled=settings.rerank,
-                                         max_pairs=settings.rerank_max_pairs,
-                                         first_pairs=settings.rerank_first_pairs,
-                                         clear_score=settings.rerank_clear_score)
+                                         max_pairs=settings.rerank_max_pairs)
         self.answerer = make_answerer(settings, self.cross_encoder)
         self.chat_model = chat_model if chat_model is not None else load_chat_model(settings)
         self.generator = GenerativeAnswerer(self.chat_model) if self.chat_model else None

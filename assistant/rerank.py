@@ -6,8 +6,7 @@ of the candidate passages against the question, with the article title as contex
 "the Russian leader" can match a question about Putin. A passage scores as its best
 sentence. A keyword shortlist (`shortlist`) first picks the sentences worth the model's time
 (`max_pairs`, 24 by default), which keeps answer quality at a third of the cost of scoring
-all of them (README "Quality"); it can be scored in two rounds, the second only when the
-first found no sentence that plainly answers. The scored sentences are kept: the answer step picks from
+all of them (README "Quality"). The scored sentences are kept: the answer step picks from
 them, so each pair is scored once. Scores are raw logits: above 0 means relevant.
 """
 
@@ -184,45 +183,25 @@ def shortlist(question: str, pairs: list[tuple[Document, object]], limit: int) -
 class SentenceReranker:
     """`enabled=False` keeps the retrieval order and only scores the top_k passages' sentences
     (the answer step needs them either way). `max_pairs` caps how many sentences reach the
-    cross-encoder (a keyword shortlist picks them); 0 scores all.
-
-    `first_pairs` scores the shortlist in two rounds: the `first_pairs` best by keywords,
-    then the rest only if none of those reached `clear_score` (a logit at which a sentence
-    plainly answers). 0 scores the whole shortlist at once."""
+    cross-encoder (a keyword shortlist picks them); 0 scores all."""
 
     def __init__(self, cross_encoder: CrossEncoder, *, top_k: int, enabled: bool = True,
-                 max_pairs: int = 0, first_pairs: int = 0, clear_score: float = 0.0):
+                 max_pairs: int = 0):
         self.cross_encoder = cross_encoder
         self.top_k = top_k
         self.enabled = enabled
         self.max_pairs = max_pairs
-        self.first_pairs = first_pairs
-        self.clear_score = clear_score
-
-    def _scored(self, question: str, pairs: list[tuple[Document, object]]) -> dict[int, float]:
-        """Scores of the sentences worth scoring, by index into `pairs`."""
-        order = keyword_order(question, pairs)[: self.max_pairs or None]
-        rounds = [order]
-        if 0 < self.first_pairs < len(order):
-            rounds = [order[: self.first_pairs], order[self.first_pairs:]]
-        scored: dict[int, float] = {}
-        for picked in rounds:
-            picked = sorted(picked)  # passage order: ties in score keep it
-            texts = [f"{pairs[i][0].metadata.get('title', '')}. {pairs[i][1].text}"
-                     for i in picked]
-            scored.update(zip(picked, self.cross_encoder.score(question, texts).tolist()))
-            if max(scored.values(), default=float("-inf")) >= self.clear_score:
-                break
-        return dict(sorted(scored.items()))
 
     def rerank(self, question: str, documents: list[Document]) -> Reranked:
         pool = documents if self.enabled else documents[: self.top_k]
         pairs = passage_sentences(pool)
-        scored = self._scored(question, pairs)
+        if self.max_pairs:
+            pairs = [pairs[i] for i in shortlist(question, pairs, self.max_pairs)]
+        texts = [f"{doc.metadata.get('title', '')}. {sentence.text}" for doc, sentence in pairs]
+        scores = self.cross_encoder.score(question, texts).tolist()
         best: dict[str, float] = {}
         evidence = []
-        for i, score in scored.items():
-            doc, sentence = pairs[i]
+        for (doc, sentence), score in zip(pairs, scores):
             chunk_id = doc.metadata["chunk_id"]
             best[chunk_id] = max(best.get(chunk_id, float("-inf")), score)
             evidence.append(Evidence(sentence.text, sentence.start, sentence.end, score, doc))

@@ -48,9 +48,7 @@ def deep_ranking(assistant: NewsAssistant, question: str, depth: int,
     reranker = SentenceReranker(assistant.cross_encoder,
                                 top_k=max(depth, assistant.settings.top_k),
                                 enabled=assistant.settings.rerank,
-                                max_pairs=assistant.reranker.max_pairs,
-                                first_pairs=assistant.reranker.first_pairs,
-                                clear_score=assistant.reranker.clear_score)
+                                max_pairs=assistant.reranker.max_pairs)
     ranked = reranker.rerank(question, candidates).documents
     if len(ranked) < depth and len(candidates) == assistant.retriever.k:
         deeper = assistant.retriever.model_copy(update={"k": depth}).invoke(question,

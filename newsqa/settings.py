@@ -103,13 +103,6 @@ class Settings(BaseSettings):
     rerank_max_pairs: int = Field(
         24, ge=0, le=1000,
         description="Sentences the cross-encoder scores per question, shortlisted by keywords (0: all).")
-    rerank_first_pairs: int = Field(
-        0, ge=0, le=1000,
-        description="Score the shortlist in two rounds: this many sentences first, the rest only "
-                    "if none reached rerank_clear_score (0: all at once).")
-    rerank_clear_score: float = Field(
-        0.0, description="Cross-encoder logit at which a first-round sentence plainly answers, "
-                         "so the second round is skipped.")
     rerank_batch_size: int = Field(
         1, ge=1, le=64,
         description="Sentences the cross-encoder scores in one call. 1: each alone, so that its "
