@@ -142,14 +142,16 @@ def passage_sentences(documents: list[Document]) -> list[tuple[Document, object]
     return out
 
 
-def keyword_order(question: str, pairs: list[tuple[Document, object]]) -> list[int]:
-    """Indices of the sentences, most worth the cross-encoder's time first.
+def shortlist(question: str, pairs: list[tuple[Document, object]], limit: int) -> list[int]:
+    """Indices of the `limit` sentences most worth the cross-encoder's time.
 
     The cross-encoder costs milliseconds per sentence; a keyword score costs microseconds.
     Each sentence is scored by the question words it (or its passage's title) shares,
     weighted by how rare each word is among the candidates, plus a small bonus for passages
     the retriever ranked high. Ties keep passage order.
     """
+    if len(pairs) <= limit:
+        return list(range(len(pairs)))
     asked = set(content_stems(question))
     titles: dict[int, set[str]] = {}
     bags = []
@@ -170,14 +172,8 @@ def keyword_order(question: str, pairs: list[tuple[Document, object]]) -> list[i
         from_title = sum(weight[w] for w in (titles[id(doc)] - bags[i]) & asked)
         return own + 0.5 * from_title + 1.0 / (1 + ranks[id(doc)])
 
-    return sorted(range(len(pairs)), key=lambda i: (-score(i), i))
-
-
-def shortlist(question: str, pairs: list[tuple[Document, object]], limit: int) -> list[int]:
-    """Indices of the `limit` sentences most worth the cross-encoder's time, in passage order."""
-    if len(pairs) <= limit:
-        return list(range(len(pairs)))
-    return sorted(keyword_order(question, pairs)[:limit])
+    best = sorted(range(len(pairs)), key=lambda i: (-score(i), i))[:limit]
+    return sorted(best)
 
 
 class SentenceReranker:
