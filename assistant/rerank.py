@@ -29,7 +29,8 @@ from newsqa.index.sentences import split_sentences
 
 _MIN_SENTENCE_WORDS = 4
 
-_SESSIONS: dict[tuple[str, int], tuple] = {}
+_SESSIONS: dict[str, tuple] = {}  # one model load per folder, whatever the worker count
+_WORKERS: dict[int, ThreadPoolExecutor] = {}
 _LOCK = threading.Lock()
 
 
@@ -54,7 +55,7 @@ class CrossEncoder:
         self.threads = threads or os.cpu_count() or 1
 
     def _load(self):
-        key = (str(self.model_dir), self.threads)
+        key = str(self.model_dir)
         with _LOCK:
             if key not in _SESSIONS:
                 model, vocab = self.model_dir / "model.onnx", self.model_dir / "tokenizer.json"
@@ -75,9 +76,11 @@ class CrossEncoder:
                 tokenizer.enable_truncation(self.max_length)
                 tokenizer.enable_padding()
                 inputs = {i.name for i in session.get_inputs()}
-                workers = ThreadPoolExecutor(self.threads, thread_name_prefix="cross-encoder")
-                _SESSIONS[key] = (session, tokenizer, inputs, workers)
-        return _SESSIONS[key]
+                _SESSIONS[key] = (session, tokenizer, inputs)
+            if self.threads not in _WORKERS:
+                _WORKERS[self.threads] = ThreadPoolExecutor(
+                    self.threads, thread_name_prefix="cross-encoder")
+        return (*_SESSIONS[key], _WORKERS[self.threads])
 
     def score(self, question: str, texts: list[str]) -> np.ndarray:
         if not texts:
