@@ -354,3 +354,7 @@ class NewsAssistant:
             from newsqa.assistant.nlp import pipeline
 
             pipeline()  # spaCy (~1.5 s), used by the short answer and the Yes/No judge
+        if self.answerer.short:
+            from newsqa.assistant.places import kinds_of
+
+            kinds_of("warm up")  # the gazetteers (~0.6 s) for "which country/state/city"
