@@ -355,6 +355,6 @@ class NewsAssistant:
 
             pipeline()  # spaCy (~1.5 s), used by the short answer and the Yes/No judge
         if self.answerer.short:
-            from newsqa.assistant.places import kinds_of
+            from newsqa.assistant.places import load_in_background
 
-            kinds_of("warm up")  # the gazetteers (~0.6 s) for "which country/state/city"
+            load_in_background()  # the gazetteers (~1 s) for "which country/state/city"

