@@ -354,7 +354,3 @@ class NewsAssistant:
             from newsqa.assistant.nlp import pipeline
 
             pipeline()  # spaCy (~1.5 s), used by the short answer and the Yes/No judge
-        if self.answerer.short:
-            from newsqa.assistant.places import load_in_background
-
-            load_in_background()  # the gazetteers (~1 s) for "which country/state/city"

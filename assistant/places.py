@@ -14,8 +14,10 @@ Countries are a closed set: a name that is not one of them (or a spelling in
 `assistant/aliases.py`, or one of the few below) is not an answer to "Which country…?".
 States and cities are not closed (the lists spell "Bayern", not "Bavaria", and miss small
 towns), so there a name is ruled out only when it is known as a place of another kind
-only. Loaded once (~1 s with the imports): in the background when the assistant warms up,
-or else by the first question that asks for such a place.
+only. Loaded once (~1 s with the imports), by the first question that asks for such a
+place. Not at warm-up: loading them beside the models, even on a thread, held the page of a
+starting `newsqa serve` back by ~1.5 s (7.1–7.9 s against 8.6–9.4 s to the real page, two
+runs each).
 """
 
 import json
@@ -61,14 +63,6 @@ def _gazetteer() -> dict[str, frozenset[str]]:
             if _KINDS is None:
                 _KINDS = _load()
     return _KINDS
-
-
-def load_in_background() -> threading.Thread:
-    """Start loading the lists without waiting for them (a question that needs them first
-    waits for the load under way rather than starting another)."""
-    thread = threading.Thread(target=_gazetteer, name="gazetteers", daemon=True)
-    thread.start()
-    return thread
 
 
 def _load() -> dict[str, frozenset[str]]:
