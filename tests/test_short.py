@@ -214,3 +214,19 @@ def test_the_short_answer_is_not_the_questions_name_spelled_another_way(alias_as
     texts = {c.text.lower() for _, group, _ in scored for c in group}
     assert named.lower() not in texts and "united states" not in texts
     assert texts, "other candidates remain"
+
+
+def test_a_symbol_before_a_name_is_not_part_of_the_answer():
+    """spaCy does not call "−" (a minus sign used as a dash) punctuation; the answer is the
+    name, not "− Cuba"."""
+    from langchain_core.documents import Document
+
+    from newsqa.assistant.rerank import Evidence
+    from newsqa.assistant.short import candidates
+
+    sentence = "Power was cut across − Cuba after the grid failed on Tuesday."
+    evidence = Evidence(sentence, 0, len(sentence), 5.0,
+                        Document(page_content=sentence, metadata={"article_id": "a"}))
+    texts = [c.text for c in candidates("Which country lost power?", [evidence])]
+    assert "Cuba" in texts
+    assert not any(t.startswith("−") for t in texts)
