@@ -93,7 +93,7 @@ def _write_manifest(folder: Path, build: IndexBuild) -> None:
 def cached_index(corpus: Corpus, settings: Settings, embedder: TextEmbedder, *,
                  progress: Progress | None = None) -> CachedIndex:
     """The index of `corpus` under `settings.data_dir/eval-cache`, built if needed."""
-    key = cache_key(corpus, embedder.name, settings)
+    key = cache_key(corpus, embedder.vector_id, settings)
     folder = Path(settings.data_dir).resolve() / "eval-cache" / key
     index_settings = settings.model_copy(update={"data_dir": folder})
     store = open_store(index_settings, embedder)

