@@ -8,6 +8,7 @@ reported and skipped while everything else is still stored.
 import os
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -195,28 +196,46 @@ def _write(articles: list[Article], store: PassageStore, embedder: TextEmbedder,
         for old_id in old_ids:
             store.delete_article(old_id)
 
-    for i in range(0, len(todo), _EMBED_GROUP):
-        group = todo[i:i + _EMBED_GROUP]
+    def embedded(group: list[Article]):
         chunked = [chunk_article(a, max_tokens=min(settings.chunk_tokens, embedder.max_tokens),
                                  count_tokens=embedder.count_tokens,
                                  overlap_sentences=settings.chunk_overlap_sentences)
                    for a in group]
-        vectors = embedder.embed([p.embedding_text for ps in chunked for p in ps])
-        items, offset = [], 0
-        for article, passages in zip(group, chunked):
-            items.append((article, passages, vectors[offset:offset + len(passages)]))
-            offset += len(passages)
-        store.put_articles(items, replacing={a.id for a in group if a.id in stored})
-        report.passages_written += offset
-        # An article without URL or id is identified by its content, so an edited file gets
-        # a new id: the previous version from the same file is deleted now that the new one
-        # is written.
-        earlier = store.earlier_versions(group, batch_ids)
-        for article in group:
-            for old_id in earlier.get(article.id, ()):
-                store.delete_article(old_id)
-            replaced = article.id in stored or article.id in earlier
-            (report.updated if replaced else report.new).append(article.id)
-        done += len(group)
-        if progress:
-            progress(done, len(articles))
+        return chunked, embedder.embed([p.embedding_text for ps in chunked for p in ps])
+
+    groups = [todo[i:i + _EMBED_GROUP] for i in range(0, len(todo), _EMBED_GROUP)]
+    # The next group is chunked and embedded while this one is written, so the model does
+    # not wait on Chroma. Nothing is stored from a group before its own write below.
+    ahead = ThreadPoolExecutor(1, thread_name_prefix="ingest-ahead")
+    try:
+        pending = ahead.submit(embedded, groups[0]) if groups else None
+        for k, group in enumerate(groups):
+            chunked, vectors = pending.result()
+            if k + 1 < len(groups):
+                pending = ahead.submit(embedded, groups[k + 1])
+            _store_group(group, chunked, vectors, store, stored, batch_ids, report)
+            done += len(group)
+            if progress:
+                progress(done, len(articles))
+    finally:
+        ahead.shutdown(wait=False, cancel_futures=True)  # an interrupted run stores nothing more
+
+
+def _store_group(group: list[Article], chunked: list, vectors, store: PassageStore,
+                 stored: dict, batch_ids: set, report: IngestReport) -> None:
+    """Write one group's passages and vectors, then drop earlier versions of its articles."""
+    items, offset = [], 0
+    for article, passages in zip(group, chunked):
+        items.append((article, passages, vectors[offset:offset + len(passages)]))
+        offset += len(passages)
+    store.put_articles(items, replacing={a.id for a in group if a.id in stored})
+    report.passages_written += offset
+    # An article without URL or id is identified by its content, so an edited file gets
+    # a new id: the previous version from the same file is deleted now that the new one
+    # is written.
+    earlier = store.earlier_versions(group, batch_ids)
+    for article in group:
+        for old_id in earlier.get(article.id, ()):
+            store.delete_article(old_id)
+        replaced = article.id in stored or article.id in earlier
+        (report.updated if replaced else report.new).append(article.id)

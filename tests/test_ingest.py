@@ -148,3 +148,45 @@ def test_model_mismatch_stops_with_instructions_and_rebuild_recovers(settings, e
     rebuilt = PassageStore(settings.data_dir, collection=settings.collection,
                            model_name="bge-small-en-v1.5", dimension=384, rebuild=True)
     assert rebuilt.count() == 0
+
+
+def test_the_next_group_is_embedded_while_this_one_is_written(settings, embedder, tmp_path,
+                                                               monkeypatch):
+    """The model does not wait on Chroma: the second group of articles is being embedded
+    before the first group's write returns (a write that waited for it would time out)."""
+    import threading
+
+    from newsqa.index import pipeline
+
+    monkeypatch.setattr(pipeline, "_EMBED_GROUP", 2)
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(json.dumps({
+        "title": f"Harbour report {i}", "url": f"https://news.example/harbour-{i}",
+        "text": f"The harbour board met for the {i}th time and approved {i} new moorings.",
+        "source": "Example News", "published": "2024-05-01"}) + "\n" for i in range(6)))
+    second_embedding = threading.Event()
+    calls = []
+
+    class Recording:
+        def __getattr__(self, name):
+            return getattr(embedder, name)
+
+        def embed(self, texts):
+            calls.append(len(texts))
+            if len(calls) == 2:
+                second_embedding.set()
+            return embedder.embed(texts)
+
+    real_put = PassageStore.put_articles
+    waited = []
+
+    def put_articles(self, items, **kwargs):
+        if not waited:
+            waited.append(second_embedding.wait(timeout=30))
+        return real_put(self, items, **kwargs)
+
+    monkeypatch.setattr(PassageStore, "put_articles", put_articles)
+    report = ingest([path], settings, embedder=Recording())
+    assert waited == [True]
+    assert len(report.new) == 6 and len(calls) >= 3
+    assert report.passages_total == report.passages_written >= 6
