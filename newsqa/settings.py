@@ -105,7 +105,8 @@ class Settings(BaseSettings):
     )
     rerank_max_pairs: int = Field(
         24, ge=0, le=1000,
-        description="Sentences the cross-encoder scores per question, shortlisted by keywords (0: all).")
+        description="Sentences the cross-encoder scores per question, shortlisted by "
+                    "keywords and passage rank (assistant/shortlist.py; 0: all).")
     rerank_batch_size: int = Field(
         1, ge=1, le=64,
         description="Sentences the cross-encoder scores in one call. 1: each alone, so that its "

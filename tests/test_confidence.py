@@ -1,13 +1,11 @@
-"""The confidence model, its calibration, and the keyword shortlist in front of the reranker."""
+"""The confidence model and its calibration."""
 
 import json
 
 import numpy as np
 import pytest
-from langchain_core.documents import Document
 
 from newsqa.assistant.confidence import FEATURES, Signals, days_between, probability
-from newsqa.assistant.rerank import passage_sentences, shortlist
 from newsqa.eval.calibrate import calibrate, fit_logistic
 
 
@@ -72,20 +70,6 @@ def test_calibrate_refuses_a_run_without_signals(tmp_path):
                                 "verdict": {"crag": 0}}), encoding="utf-8")
     with pytest.raises(ValueError, match="NEWSQA_MIN_CONFIDENCE=0"):
         calibrate(path)
-
-
-def test_shortlist_keeps_the_sentences_that_share_rare_question_words():
-    filler = " ".join(f"Officials discussed routine matter number {i} at length." for i in range(8))
-    docs = [
-        Document(page_content=filler, metadata={"title": "Weekly council notes", "chunk_id": "a"}),
-        Document(page_content=filler + " The council approved the Zanzibar ferry budget today.",
-                 metadata={"title": "Council notes", "chunk_id": "b"}),
-    ]
-    pairs = passage_sentences(docs)
-    kept = shortlist("Which budget did the council approve for the Zanzibar ferry?", pairs, 3)
-    assert len(kept) == 3
-    assert any("Zanzibar" in pairs[i][1].text for i in kept)
-    assert shortlist("anything", pairs, 100) == list(range(len(pairs)))
 
 
 def test_the_chat_shows_the_estimate_with_the_sources(sample_assistant):
