@@ -78,3 +78,22 @@ def test_which_country_or_state_is_answered_by_one(places_assistant, question, w
     texts = [c.text for _, group, _ in scored for c in group]
     assert not_this not in texts  # the city is no candidate
     assert scored[0][1][0].text == wanted
+
+
+def test_the_gazetteer_is_built_once_then_read_from_its_copy(tmp_path, monkeypatch):
+    from newsqa.assistant import places
+
+    built = places._cached(tmp_path)
+    (copy,) = tmp_path.glob("places-*.json")
+    (tmp_path / "places-0000000000000000.json").write_text("{}")  # an older version's copy
+
+    def must_not_build():
+        raise AssertionError("rebuilt although a copy for these versions exists")
+
+    monkeypatch.setattr(places, "_load", must_not_build)
+    assert places._cached(tmp_path) == built
+    assert "country" in built["cuba"] and "city" in built["havana"]
+    copy.write_text("not json")  # a damaged copy is rebuilt, not trusted
+    monkeypatch.undo()
+    assert places._cached(tmp_path) == built
+    assert [p.name for p in tmp_path.glob("places-*.json")] == [copy.name]
