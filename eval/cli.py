@@ -254,6 +254,19 @@ def record_command(
     Console().print(f"recorded {testset} -> {path}", highlight=False)
 
 
+def held_out_ids(hold_out: list[str] | None, console: Console) -> set[str]:
+    """Ids of the questions no fit may see (default: the smoke sets the CI gate measures)."""
+    from newsqa.eval.registry import EvalDataMissingError, resolve
+
+    excluded: set[str] = set()
+    for name in hold_out if hold_out is not None else ["realtimeqa-smoke", "multihop-smoke"]:
+        try:
+            excluded |= {q.id for q in resolve(name).questions}
+        except EvalDataMissingError:
+            console.print(f"  {name}: not found, nothing held out for it", highlight=False)
+    return excluded
+
+
 def calibrate_short_command(
     recordings: Annotated[list[Path], typer.Argument(help="Recordings of several test sets (`newsqa record`).")],
     precision: Annotated[float, typer.Option("--precision", help="Exact match the shown short answers must reach (cross-validated) on every set.")] = 0.8,
@@ -262,18 +275,12 @@ def calibrate_short_command(
 ) -> None:
     """Fit the short-answer model on all recordings together (held-out sets left out), pick
     the threshold for the precision asked, and report each set cross-validated by question."""
-    from newsqa.eval.registry import EvalDataMissingError, resolve
     from newsqa.eval.replay import load
     from newsqa.eval.shortfit import (cross_validated_models, fit_models, scored_questions,
                                       summarise, threshold_for)
 
     console = Console()
-    excluded: set[str] = set()
-    for name in hold_out if hold_out is not None else ["realtimeqa-smoke", "multihop-smoke"]:
-        try:
-            excluded |= {q.id for q in resolve(name).questions}
-        except EvalDataMissingError:
-            console.print(f"  {name}: not found, nothing held out for it", highlight=False)
+    excluded = held_out_ids(hold_out, console)
     sets = [scored_questions(load(p), frozenset(excluded)) for p in recordings]
     predictions = cross_validated_models(sets, folds=folds)
     threshold = threshold_for(predictions, precision)
@@ -320,18 +327,13 @@ def calibrate_shortlist_command(
     at --pairs, the fitted weights cross-validated by question, and the shipped weights."""
     from newsqa.assistant.chain import make_answerer
     from newsqa.assistant.rerank import CrossEncoder
-    from newsqa.eval.registry import EvalDataMissingError, resolve
+    from newsqa.eval.registry import resolve
     from newsqa.eval.shortlistfit import (REPORTED, best_found, cross_validated, fit,
                                           keyword_order, load_pools, replayed, shipped)
 
     console = Console(width=240)
     settings = Settings()
-    excluded: set[str] = set()
-    for name in hold_out if hold_out is not None else ["realtimeqa-smoke", "multihop-smoke"]:
-        try:
-            excluded |= {q.id for q in resolve(name).questions}
-        except EvalDataMissingError:
-            console.print(f"  {name}: not found, nothing held out for it", highlight=False)
+    excluded = held_out_ids(hold_out, console)
     sets = []
     for spec in recordings:
         path, _, name = spec.rpartition(":")
