@@ -54,12 +54,14 @@ def _typed(kind: str | None, text: str, asked_stems: set[str]) -> float:
     return 0.0
 
 
-def sentence_features(question: str, pairs: list[tuple[Document, object]]) -> np.ndarray:
-    """One row of `FEATURES` per (passage, sentence) pair."""
+def sentence_features(question: str, pairs: list[tuple[Document, object]], *,
+                      typed: bool = True) -> np.ndarray:
+    """One row of `FEATURES` per (passage, sentence) pair. `typed=False` leaves that column 0
+    and spares the spaCy parse of the question it needs."""
     asked_list = content_stems(question)
     asked = set(asked_list)
     asked_bigrams = set(zip(asked_list, asked_list[1:]))
-    kind = asked_for(question).kind
+    kind = asked_for(question).kind if typed else None
     titles: dict[int, set[str]] = {}
     ranks: dict[int, int] = {}
     stems = []
@@ -105,6 +107,7 @@ def shortlist(question: str, pairs: list[tuple[Document, object]], limit: int,
     passage order."""
     if len(pairs) <= limit:
         return list(range(len(pairs)))
-    scores = shortlist_scores(sentence_features(question, pairs), weights)
+    features = sentence_features(question, pairs, typed=bool(weights.get("typed")))
+    scores = shortlist_scores(features, weights)
     best = sorted(range(len(pairs)), key=lambda i: (-scores[i], i))[:limit]
     return sorted(best)

@@ -52,3 +52,15 @@ def test_the_cross_encoder_scores_only_the_shortlist(reranker):
     assert found.documents[0].metadata["chunk_id"] == "c1"
     every = SentenceReranker(reranker, top_k=2, max_pairs=0).rerank("Which budget?", docs)
     assert len(every.evidence) == len(passage_sentences(docs))
+
+
+def test_weights_without_the_typed_feature_need_no_parse(monkeypatch):
+    import newsqa.assistant.shortlist as module
+
+    def no_parse(question):
+        raise AssertionError("parsed the question for a feature with no weight")
+
+    monkeypatch.setattr(module, "asked_for", no_parse)
+    pairs = passage_sentences(_docs(FILLER, FILLER + " The Zanzibar ferry budget passed."))
+    assert len(shortlist("Which Zanzibar ferry budget passed?", pairs, 3,
+                         weights={"own": 1.0, "title": 0.5, "rank": 1.0})) == 3
