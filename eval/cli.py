@@ -323,13 +323,13 @@ def calibrate_shortlist_command(
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds, by question.")] = 5,
 ) -> None:
     """Fit the sentence-shortlist weights on all recordings together (held-out sets left
-    out) and replay the answer step on each set: every sentence, the keyword order at 24 and
-    at --pairs, the fitted weights cross-validated by question, and the shipped weights."""
+    out) and replay the answer step on each set: every sentence, the shipped weights at 24
+    and at --pairs, and the fitted weights at --pairs, cross-validated by question."""
     from newsqa.assistant.chain import make_answerer
     from newsqa.assistant.rerank import CrossEncoder
     from newsqa.eval.registry import resolve
     from newsqa.eval.shortlistfit import (REPORTED, best_found, cross_validated, fit,
-                                          keyword_order, load_pools, replayed, shipped)
+                                          load_pools, replayed, shipped)
 
     console = Console(width=240)
     settings = Settings()
@@ -347,9 +347,8 @@ def calibrate_shortlist_command(
                              folds=folds)
     answerer = make_answerer(settings, CrossEncoder(settings.reranker_model,
                                                     threads=settings.threads))
-    variants = (("every sentence", keyword_order, 0), ("keyword order", keyword_order, 24),
-                ("keyword order", keyword_order, pairs),
-                (f"fitted, {folds}-fold by question", folded, pairs), ("shipped", shipped, pairs))
+    variants = (("every sentence", shipped, 0), ("shipped", shipped, 24),
+                ("shipped", shipped, pairs), (f"fitted, {folds}-fold by question", folded, pairs))
     for name, rows in sets:
         for label, weights_for, limit in variants:
             found = replayed(rows, weights_for, limit, answerer, settings.top_k)

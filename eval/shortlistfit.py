@@ -20,7 +20,7 @@ import numpy as np
 from langchain_core.documents import Document
 
 from newsqa.assistant.rerank import Reranked, passage_sentences, pair_texts, ranked
-from newsqa.assistant.shortlist import FEATURES, WEIGHTS, sentence_features, shortlist_scores
+from newsqa.assistant.shortlist import FEATURES, WEIGHTS, sentence_features, top
 from newsqa.eval.calibrate import fit_logistic
 from newsqa.eval.registry import EvalSet
 from newsqa.eval.replay import Recorded
@@ -97,14 +97,6 @@ def load_pools(path: Path, questions: list[TestQuestion] | None = None) -> list[
     return rows
 
 
-def chosen(features: np.ndarray, weights: dict[str, float], limit: int) -> list[int]:
-    """The product's shortlist choice for these feature rows (passage order)."""
-    if limit <= 0 or len(features) <= limit:
-        return list(range(len(features)))
-    scores = shortlist_scores(features, weights)
-    return sorted(sorted(range(len(features)), key=lambda i: (-scores[i], i))[:limit])
-
-
 def reranked(row: ScoredPool, picked: list[int], top_k: int) -> Recorded:
     """What the answer step would get had only the `picked` sentences been scored."""
     pool = [doc.model_copy(deep=True) for doc in row.pool]
@@ -142,7 +134,7 @@ def fit(sets: list[list[ScoredPool]], *, limit: int = 8, exclude: frozenset[str]
 
 def best_found(rows: list[ScoredPool], weights_for, limit: int) -> float:
     """Share of scored questions whose best sentence the shortlist keeps."""
-    hits = [int(np.argmax(row.scores)) in chosen(row.features(), weights_for(row), limit)
+    hits = [int(np.argmax(row.scores)) in top(row.features(), weights_for(row), limit)
             for row in rows if row.scores]
     return float(np.mean(hits)) if hits else 0.0
 
@@ -154,12 +146,8 @@ def cross_validated(sets: list[list[ScoredPool]], *, limit: int = 8,
     return lambda row: models[fold_of(row.question.id, folds)]
 
 
-def keyword_order(row: ScoredPool) -> dict[str, float]:
-    """The shortlist before it was fitted: shared rare words, title words, passage rank."""
-    return {"own": 1.0, "title": 0.5, "rank": 1.0}
-
-
 def shipped(row: ScoredPool) -> dict[str, float]:
+    """The product's weights (the keyword order: shared rare words, title words, rank)."""
     return WEIGHTS
 
 
@@ -175,7 +163,7 @@ def replayed(rows: list[ScoredPool], weights_for, limit: int, answerer, top_k: i
 
     recorded, scored = [], []
     for row in rows:
-        picked = chosen(row.features(), weights_for(row), limit) if row.scores else []
+        picked = top(row.features(), weights_for(row), limit) if row.scores else []
         scored.append(len(picked))
         recorded.append(reranked(row, picked, top_k))
     metrics = summarize(replay(recorded, answerer))

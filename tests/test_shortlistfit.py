@@ -3,13 +3,13 @@ product's reranking exactly for any shortlist, and the fit gives usable weights.
 
 import math
 
+import numpy as np
 import pytest
 
 from newsqa.assistant.rerank import SentenceReranker
-from newsqa.assistant.shortlist import FEATURES, WEIGHTS
+from newsqa.assistant.shortlist import FEATURES, WEIGHTS, shortlist_scores, top
 from newsqa.eval.registry import resolve
-from newsqa.eval.shortlistfit import (best_found, chosen, fit, load_pools, record_sentences,
-                                      reranked)
+from newsqa.eval.shortlistfit import fit, load_pools, near_best, record_sentences, reranked
 from newsqa.settings import Settings
 
 
@@ -26,7 +26,7 @@ def test_a_replayed_shortlist_is_what_the_product_would_rerank(pools, reranker):
     for limit in (4, 8):
         product = SentenceReranker(reranker, top_k=settings.top_k, max_pairs=limit)
         for row in pools:
-            replayed = reranked(row, chosen(row.features(), WEIGHTS, limit), settings.top_k).reranked
+            replayed = reranked(row, top(row.features(), WEIGHTS, limit), settings.top_k).reranked
             live = product.rerank(row.searched, [d.model_copy(deep=True) for d in row.pool])
             assert [d.metadata["chunk_id"] for d in replayed.documents] == \
                    [d.metadata["chunk_id"] for d in live.documents]
@@ -38,4 +38,8 @@ def test_the_fit_gives_a_weight_per_feature(pools):
     weights = fit([pools])
     assert set(weights) == {"bias", *FEATURES}
     assert all(math.isfinite(v) for v in weights.values())
-    assert best_found(pools, lambda row: weights, 100) == 1.0
+    # fitted to them, the weights score the near-best sentences above the others
+    scores = np.concatenate([shortlist_scores(row.features(), weights) for row in pools])
+    near = np.concatenate([near_best(row.scores) for row in pools]).astype(bool)
+    assert near.any() and (~near).any()
+    assert scores[near].mean() > scores[~near].mean()
