@@ -170,6 +170,7 @@ def register(app: typer.Typer) -> None:
     app.command("calibrate-short")(calibrate_short_command)
     app.command("record-sentences")(record_sentences_command)
     app.command("calibrate-shortlist")(calibrate_shortlist_command)
+    app.command("shortlist-orders")(shortlist_orders_command)
     app.command("storyset")(storyset_command)
 
 
@@ -357,6 +358,38 @@ def calibrate_shortlist_command(
                           f"sentence kept {hit:.3f}, " + ", ".join(
                               f"{key} {found[key]:.3f}" for key in REPORTED
                               if found.get(key) is not None), highlight=False)
+
+
+def shortlist_orders_command(
+    recordings: Annotated[list[str], typer.Argument(help="PATH:TESTSET pairs, one per `newsqa record-sentences` recording.")],
+    pairs: Annotated[Optional[list[int]], typer.Option("--pairs", help="Shortlist sizes to report (repeatable).")] = None,
+) -> None:
+    """How often the keyword order, sentence vectors, or both keep the cross-encoder's best
+    sentence in a shortlist (eval/sentenceorders.py)."""
+    from newsqa.eval.registry import resolve
+    from newsqa.eval.sentenceorders import ORDERS, SpanEncoder, kept, similarities
+    from newsqa.eval.shortlistfit import load_pools
+    from newsqa.index.embed import load_embedder
+
+    console = Console(width=240)
+    settings = Settings()
+    embedder = load_embedder(settings.embedding_model, batch_size=settings.embedding_batch_size,
+                             threads=settings.threads)
+    spans = SpanEncoder(settings.embedding_model, max_length=embedder.max_tokens)
+    for spec in recordings:
+        path, _, name = spec.rpartition(":")
+        if not path:
+            raise typer.BadParameter(f"{spec!r}: give PATH:TESTSET, e.g. runs/rt.pkl:realtimeqa-dev")
+        rows = [row for row in load_pools(Path(path), resolve(name).questions) if row.scores]
+        found = [similarities(row, embedder, spans) for row in rows]
+        console.print(f"{name}: {len(rows)} questions, "
+                      f"{sum(len(r.scores) for r in rows) / max(1, len(rows)):.1f} sentences each "
+                      "(best kept / near best kept)", highlight=False)
+        for limit in pairs or [8, 12, 16, 24]:
+            console.print(f"  {limit} sentences: " + "; ".join(
+                f"{order} {best:.3f} / {near:.3f}"
+                for order in ORDERS for best, near in [kept(rows, found, order, limit)]),
+                highlight=False)
 
 
 def loadtest_command(

@@ -9,7 +9,9 @@ import pytest
 from newsqa.assistant.rerank import SentenceReranker
 from newsqa.assistant.shortlist import FEATURES, WEIGHTS, shortlist_scores, top
 from newsqa.eval.registry import resolve
-from newsqa.eval.shortlistfit import fit, load_pools, near_best, record_sentences, reranked
+from newsqa.eval.sentenceorders import SpanEncoder, kept, order_scores, ranked_first, similarities
+from newsqa.eval.shortlistfit import (best_found, fit, load_pools, near_best, record_sentences,
+                                      reranked, shipped)
 from newsqa.settings import Settings
 
 
@@ -43,3 +45,28 @@ def test_the_fit_gives_a_weight_per_feature(pools):
     near = np.concatenate([near_best(row.scores) for row in pools]).astype(bool)
     assert near.any() and (~near).any()
     assert scores[near].mean() > scores[~near].mean()
+
+
+def test_a_sentence_pooled_from_its_passage_is_nearest_that_sentence(embedder):
+    spans = SpanEncoder(Settings().embedding_model, max_length=embedder.max_tokens)
+    first = "The central bank raised interest rates by half a point on Thursday."
+    second = "Heavy snow closed the mountain passes and stranded hundreds of skiers."
+    text = f"Markets and weather\nWire · 2026-01-08\n{first} {second}"
+    start = text.index(first)
+    pooled = spans.span_vectors(text, [(start, start + len(first)),
+                                       (start + len(first) + 1, len(text)),
+                                       (len(text) + 5, len(text) + 9)])
+    alone = embedder.embed([first, second])
+    assert pooled[0] @ alone[0] > pooled[0] @ alone[1]
+    assert pooled[1] @ alone[1] > pooled[1] @ alone[0]
+    assert not pooled[2].any()  # past the end of the text: no tokens, no vector
+
+
+def test_the_keyword_order_of_the_comparison_is_the_products(pools, embedder):
+    spans = SpanEncoder(Settings().embedding_model, max_length=embedder.max_tokens)
+    found = [similarities(row, embedder, spans) for row in pools]
+    for row, sims in zip(pools, found):
+        assert len(sims.pooled) == len(sims.alone) == len(row.scores)
+        keyword = order_scores(row, sims)["keyword"]
+        assert ranked_first(keyword, 4) == top(row.features(), WEIGHTS, 4)
+    assert kept(pools, found, "keyword", 4)[0] == best_found(pools, shipped, 4)
