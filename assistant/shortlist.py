@@ -106,8 +106,14 @@ def top(features: np.ndarray, weights: dict[str, float], limit: int) -> list[int
     `limit` 0, or no more rows than it, keeps every row."""
     if limit <= 0 or len(features) <= limit:
         return list(range(len(features)))
-    scores = shortlist_scores(features, weights)
-    return sorted(sorted(range(len(features)), key=lambda i: (-scores[i], i))[:limit])
+    return highest(shortlist_scores(features, weights), limit)
+
+
+def highest(scores: np.ndarray, limit: int) -> list[int]:
+    """Indices (in passage order) of the `limit` highest scores; ties keep passage order."""
+    if limit <= 0 or len(scores) <= limit:
+        return list(range(len(scores)))
+    return sorted(sorted(range(len(scores)), key=lambda i: (-scores[i], i))[:limit])
 
 
 def shortlist(question: str, pairs: list[tuple[Document, object]], limit: int,

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from newsqa.assistant.rerank import pair_texts
-from newsqa.assistant.shortlist import WEIGHTS, shortlist_scores
+from newsqa.assistant.shortlist import WEIGHTS, highest, shortlist_scores
 from newsqa.eval.shortlistfit import NEAR_BEST, ScoredPool
 from newsqa.index.recover import embedding_text
 
@@ -104,15 +104,8 @@ def kept(rows: list[ScoredPool], found: list[SentenceSimilarities], order: str,
     best = near = 0
     for row, sims in zip(rows, found):
         scores = np.asarray(row.scores)
-        picked = ranked_first(order_scores(row, sims)[order], limit)
+        picked = highest(order_scores(row, sims)[order], limit)
         best += int(np.argmax(scores)) in picked
         near += bool(scores[picked].max() >= scores.max() - NEAR_BEST)
     return best / len(rows), near / len(rows)
 
-
-def ranked_first(scores: np.ndarray, limit: int) -> list[int]:
-    """Indices (in passage order) of the `limit` highest scores, ties in passage order, as
-    the product's `top()` picks them."""
-    if len(scores) <= limit:
-        return list(range(len(scores)))
-    return sorted(sorted(range(len(scores)), key=lambda i: (-scores[i], i))[:limit])

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from newsqa.assistant.rerank import SentenceReranker
-from newsqa.assistant.shortlist import FEATURES, WEIGHTS, shortlist_scores, top
+from newsqa.assistant.shortlist import FEATURES, WEIGHTS, highest, shortlist_scores, top
 from newsqa.eval.registry import resolve
-from newsqa.eval.sentenceorders import SpanEncoder, kept, order_scores, ranked_first, similarities
+from newsqa.eval.sentenceorders import SpanEncoder, kept, order_scores, similarities
 from newsqa.eval.shortlistfit import (best_found, fit, load_pools, near_best, record_sentences,
                                       reranked, shipped)
 from newsqa.settings import Settings
@@ -68,5 +68,5 @@ def test_the_keyword_order_of_the_comparison_is_the_products(pools, embedder):
     for row, sims in zip(pools, found):
         assert len(sims.pooled) == len(sims.alone) == len(row.scores)
         keyword = order_scores(row, sims)["keyword"]
-        assert ranked_first(keyword, 4) == top(row.features(), WEIGHTS, 4)
+        assert highest(keyword, 4) == top(row.features(), WEIGHTS, 4)
     assert kept(pools, found, "keyword", 4)[0] == best_found(pools, shipped, 4)
